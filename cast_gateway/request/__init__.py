@@ -5,6 +5,6 @@ Exceptions::
     ArgumentError (ValueError)   an argument breaks the tool's input schema; names it and the rule
 """
 
-from .model import UpstreamRequest
+from .model import UpstreamRequest, UpstreamResponse
 
-__all__ = ["UpstreamRequest"]
+__all__ = ["UpstreamRequest", "UpstreamResponse"]

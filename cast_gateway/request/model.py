@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-__all__ = ["UpstreamRequest"]
+__all__ = ["UpstreamRequest", "UpstreamResponse"]
 
 
 @dataclass(frozen=True)
@@ -33,3 +33,21 @@ class UpstreamRequest:
     def __repr__(self) -> str:
         # Headers and body may carry credentials once injected: never show them.
         return f"UpstreamRequest(method={self.method!r}, headers={len(self.headers)}, body={0 if self.body is None else len(self.body)} bytes)"
+
+
+@dataclass(frozen=True)
+class UpstreamResponse:
+    """What came back from the upstream, cut at the response size cap.
+
+    `truncated_bytes` counts the bytes dropped past the cap (0 when the body is whole).
+    `headers` holds only the headers the mapping needs, lower-cased.
+    """
+
+    status: int
+    content_type: str | None
+    body: bytes
+    truncated_bytes: int = 0
+    headers: tuple[tuple[str, str], ...] = ()
+
+    def __repr__(self) -> str:
+        return f"UpstreamResponse(status={self.status}, content_type={self.content_type!r}, body={len(self.body)} bytes)"
