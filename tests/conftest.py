@@ -8,3 +8,14 @@ import pytest
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
+
+# Real servers on loopback (MariaDB with TLS, Redis, moto's S3); fields in support/servers.py.
+from support.servers import (  # noqa: E402,F401
+    mariadb,
+    mariadb_factory,
+    mariadb_plain,
+    moto_endpoint,
+    redis_factory,
+    redis_server,
+    redis_url,
+)
