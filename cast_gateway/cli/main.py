@@ -20,6 +20,7 @@ COMMAND_MODULES = (
     "cast_gateway.cli.workspace",
     "cast_gateway.cli.tools",
     "cast_gateway.cli.audit",
+    "cast_gateway.cli.demo",
 )
 
 EXIT_USAGE = 2

@@ -1,0 +1,135 @@
+"""The live workspaces of this replica, built on first use and dropped when they change.
+
+Workspaces are built lazily: a replica serves only the workspaces its clients use, and a
+restart costs nothing until a request arrives. Concurrent first requests for one
+workspace share one build.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import anyio
+import anyio.abc
+
+from ..config import ServerSettings
+from ..workspaces.service import WorkspaceNotFoundError, WorkspaceService
+from .live import CallHandler, LiveWorkspace
+from .metrics import Metrics
+from .runtime import WorkspaceRuntime
+
+__all__ = ["Registry"]
+
+logger = logging.getLogger(__name__)
+
+
+class Registry:
+    def __init__(self, service: WorkspaceService, settings: ServerSettings, call: CallHandler, metrics: Metrics) -> None:
+        self._service = service
+        self._settings = settings
+        self._call = call
+        self._metrics = metrics
+        self._live: dict[str, LiveWorkspace] = {}
+        self._building: dict[str, asyncio.Future[LiveWorkspace]] = {}
+        self._task_group: anyio.abc.TaskGroup | None = None
+        self._refreshing: set[asyncio.Task[None]] = set()
+        metrics.gauge("live_workspaces", lambda: float(len(self._live)))
+
+    def attach(self, task_group: anyio.abc.TaskGroup) -> None:
+        """Use `task_group` (owned by the app lifespan) for every workspace's manager task."""
+        self._task_group = task_group
+
+    def live(self, workspace_id: str) -> LiveWorkspace | None:
+        return self._live.get(workspace_id)
+
+    @property
+    def workspace_ids(self) -> list[str]:
+        return sorted(self._live)
+
+    async def get(self, workspace_id: str) -> LiveWorkspace:
+        """The live workspace, built now if needed; WorkspaceNotFoundError when it does not exist."""
+        live = self._live.get(workspace_id)
+        if live is not None:
+            return live
+        pending = self._building.get(workspace_id)
+        if pending is not None:
+            return await asyncio.shield(pending)
+
+        future: asyncio.Future[LiveWorkspace] = asyncio.get_running_loop().create_future()
+        self._building[workspace_id] = future
+        try:
+            live = await self._start(await self._load(workspace_id))
+            future.set_result(live)
+            return live
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: waiters re-raise it, nobody else must log it
+            raise
+        finally:
+            del self._building[workspace_id]
+
+    async def _load(self, workspace_id: str) -> WorkspaceRuntime:
+        config = await self._service.load_config(workspace_id)
+        compiled = await self._service.load_compiled(config.record)
+        self._metrics.count("workspace_builds_total")
+        return WorkspaceRuntime.build(config, compiled)
+
+    async def _start(self, runtime: WorkspaceRuntime) -> LiveWorkspace:
+        if self._task_group is None:
+            raise RuntimeError("Registry is not attached to a task group; the app lifespan has not started")
+        live = LiveWorkspace(runtime, self._settings, self._call)
+        await self._task_group.start(live.run, name=f"mcp-manager-{runtime.workspace_id}")
+        self._live[runtime.workspace_id] = live  # routable only once its manager runs
+        logger.info("workspace %s is live with %d tools", runtime.workspace_id, len(runtime.tools))
+        return live
+
+    async def invalidate(self, workspace_id: str) -> None:
+        """Called for every change of a workspace on any replica: refresh or remove it here."""
+        if workspace_id not in self._live:
+            return
+        task = asyncio.create_task(self._refresh(workspace_id), name=f"workspace-refresh-{workspace_id}")
+        self._refreshing.add(task)
+        task.add_done_callback(self._refreshing.discard)
+
+    async def _refresh(self, workspace_id: str) -> None:
+        live = self._live.get(workspace_id)
+        if live is None:
+            return
+        try:
+            runtime = await self._load(workspace_id)
+        except WorkspaceNotFoundError:
+            await self.remove(workspace_id)
+            return
+        except Exception:
+            # Keep serving the last good runtime rather than failing every call.
+            logger.exception("workspace %s changed but could not be rebuilt; still serving revision %d",
+                             workspace_id, live.runtime.revision)
+            return
+        await live.swap(runtime)
+        logger.info("workspace %s reloaded at revision %d", workspace_id, runtime.revision)
+
+    async def remove(self, workspace_id: str) -> bool:
+        """Unroutable first, then drain in-flight calls (bounded), then stop the manager."""
+        live = self._live.pop(workspace_id, None)
+        if live is None:
+            return False
+        await self._retire(live)
+        logger.info("workspace %s removed from this replica", workspace_id)
+        return True
+
+    async def _retire(self, live: LiveWorkspace) -> None:
+        with anyio.move_on_after(self._settings.drain_timeout_s):
+            while live.inflight:
+                await anyio.sleep(0.02)
+        if live.inflight:
+            logger.warning("workspace %s stopped with %d calls still in flight after %.0f s",
+                           live.workspace_id, live.inflight, self._settings.drain_timeout_s)
+        live.stopped.set()
+
+    async def close(self) -> None:
+        for task in list(self._refreshing):
+            task.cancel()
+        for workspace_id in list(self._live):
+            live = self._live.pop(workspace_id)
+            live.stopped.set()
+

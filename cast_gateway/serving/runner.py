@@ -1,0 +1,87 @@
+"""Run the gateway under hypercorn: the public listener and, when configured, the internal one."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import signal
+from typing import Any, Awaitable, Callable
+
+from hypercorn.asyncio import serve
+from hypercorn.config import Config
+
+from ..config import Settings
+from .app import create_app
+
+__all__ = ["run_gateway", "serve_apps", "hypercorn_config", "new_event_loop_runner"]
+
+logger = logging.getLogger(__name__)
+
+
+def hypercorn_config(bind: str, settings: Settings) -> Config:
+    config = Config()
+    config.bind = [bind]
+    config.accesslog = None  # access lines carry query strings, which may hold API keys
+    config.errorlog = logging.getLogger("hypercorn.error")
+    config.graceful_timeout = settings.server.drain_timeout_s
+    config.keep_alive_timeout = 75
+    return config
+
+
+async def serve_apps(apps: list[tuple[Any, Config]], stop: asyncio.Event) -> None:
+    """Serve each (app, config) until `stop` is set; a listener that fails stops the others."""
+    async with asyncio.TaskGroup() as group:
+        for app, config in apps:
+            group.create_task(serve(app, config, shutdown_trigger=stop.wait), name=f"listener-{config.bind[0]}")  # type: ignore[arg-type]
+
+
+def install_signal_handlers(stop: asyncio.Event) -> None:
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        try:
+            loop.add_signal_handler(signum, stop.set)
+        except (NotImplementedError, RuntimeError):  # pragma: no cover - non-Unix
+            pass
+
+
+def build_listeners(settings: Settings) -> list[tuple[Any, Config]]:
+    app = create_app(settings)
+    listeners: list[tuple[Any, Config]] = [(app, hypercorn_config(settings.server.bind, settings))]
+    internal = build_internal_listener(settings, app)
+    if internal is not None:
+        listeners.append(internal)
+    return listeners
+
+
+def build_internal_listener(settings: Settings, public_app: Any) -> tuple[Any, Config] | None:
+    """The internal API listener, or None (logged) when INTERNAL_MCP_SECRET is unset."""
+    try:
+        from ..internal.mount import internal_listener_app
+    except ImportError:
+        logger.warning("internal API is off: this build has no internal API module")
+        return None
+    app = internal_listener_app(settings, public_app)
+    if app is None:
+        logger.warning("internal API is off: %s is not set", settings.internal.secret_env)
+        return None
+    return app, hypercorn_config(settings.internal.bind, settings)
+
+
+async def run_gateway(settings: Settings, *, ready: Callable[[], Awaitable[None]] | None = None) -> None:
+    stop = asyncio.Event()
+    install_signal_handlers(stop)
+    logger.info("serving MCP on http://%s/w/{workspace}/mcp", settings.server.bind)
+    await serve_apps(build_listeners(settings), stop)
+
+
+def new_event_loop_runner() -> asyncio.Runner:
+    """An asyncio runner on uvloop when it is installed (lower per-request overhead), else the default loop."""
+    if os.environ.get("CAST_NO_UVLOOP") != "1":
+        try:
+            import uvloop
+
+            return asyncio.Runner(loop_factory=uvloop.new_event_loop)
+        except ImportError:
+            pass
+    return asyncio.Runner()
