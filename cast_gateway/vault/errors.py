@@ -24,3 +24,17 @@ class DecryptionError(VaultError, ValueError):
 
 class KeyConfigError(VaultError, ValueError):
     """The key material, or the place it is read from, is unusable."""
+
+
+class KeyUsageLimitError(VaultError, RuntimeError):
+    """A key has done as many encryptions as random 96-bit nonces safely allow."""
+
+    def __init__(self, purpose: str, key_id: int, count: int, limit: int) -> None:
+        super().__init__(
+            f"vault key {key_id} ({purpose}) has reached {count} encryptions, over the limit of {limit} "
+            "for random nonces; rotate with 'cast-gateway keys rotate' and then 'cast-gateway keys rewrap'"
+        )
+        self.purpose = purpose
+        self.key_id = key_id
+        self.count = count
+        self.limit = limit
