@@ -308,6 +308,19 @@ class SqlStore(abc.ABC):
             )
         return count == 1
 
+    async def replace_secret_ciphertexts(self, changes: Sequence[tuple[str, bytes, bytes, int]]) -> list[bool]:
+        # One transaction for the batch: a commit per row would cap a rewrap at the
+        # disk's flush rate.
+        results = []
+        async with self.transaction() as session:
+            for secret_id, old, new, new_key_id in changes:
+                count = await session.execute(
+                    "UPDATE secrets SET ciphertext = ?, key_id = ? WHERE id = ? AND ciphertext = ?",
+                    [new, new_key_id, secret_id, old],
+                )
+                results.append(count == 1)
+        return results
+
     async def list_secrets_by_key(self, key_ids: Sequence[int], limit: int, after_id: str = "") -> list[SecretRecord]:
         if not key_ids:
             return []
