@@ -119,6 +119,10 @@ class Tool:
     servers: tuple[str, ...] = ()
     operation_id: str | None = None
     pointer: str = ""
+    # Argument values set by the workspace's tool settings. They are removed from
+    # `input_schema`, so the model never sees them, and merged into the arguments of
+    # every call (see `cast_gateway.workspaces.tool_settings.merge_fixed_arguments`).
+    fixed_arguments: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
