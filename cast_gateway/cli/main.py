@@ -21,6 +21,7 @@ COMMAND_MODULES = (
     "cast_gateway.cli.tools",
     "cast_gateway.cli.audit",
     "cast_gateway.cli.demo",
+    "cast_gateway.cli.db",
 )
 
 EXIT_USAGE = 2
