@@ -44,9 +44,13 @@ def build_vault(settings: Settings, environ: Mapping[str, str] = os.environ) -> 
     raise ConfigError(f"vault.source = {source!r} is not available in this build")
 
 
-def build_store(settings: Settings) -> Store:
+def build_store(settings: Settings, environ: Mapping[str, str] = os.environ) -> Store:
     if settings.store.backend == "sqlite":
         return SqliteStore(settings.path(settings.store.path))
+    if settings.store.backend == "mysql":
+        from .store.mysql import MySqlStore
+
+        return MySqlStore.from_settings(settings.store, environ)
     raise ConfigError(f"store.backend = {settings.store.backend!r} is not available in this build")
 
 

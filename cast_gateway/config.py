@@ -71,6 +71,7 @@ class StoreSettings:
     pool_size: int = 10
     tls_ca: str = ""
     tls_required: bool = True
+    connect_timeout_s: float = 5.0
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ CREATE TABLE secrets (
     id CHAR(36) NOT NULL PRIMARY KEY,
     workspace_id VARCHAR(64) NOT NULL,
     name VARCHAR(191) NOT NULL,
-    ciphertext VARBINARY(65535) NOT NULL,
+    ciphertext BLOB NOT NULL,
     key_id INT UNSIGNED NOT NULL,
     created_at BIGINT NOT NULL,
     updated_at BIGINT NOT NULL,
