@@ -21,10 +21,12 @@ from ..cache import CACHE_TTL_S, ConfigCache
 from ..openapi import CompiledSpec, SpecBundle, SpecError, compile_spec
 from ..store import ClientTokenRecord, SecretRecord, SpecRef, Store, WorkspaceRecord
 from ..store.records import from_micros, to_micros, utc_now
-from ..vault import DecryptionError, Purpose, SecretValue, Vault
+from ..vault import DecryptionError, KeyUsageLimitError, Purpose, SecretValue, Vault
+from ..vault.rewrap import REWRAP_BATCH_SIZE, RewrapReport, rewrap_secrets
+from ..vault.usage import EncryptionBudget
 from .tokens import new_token, token_hash
 
-__all__ = ["WorkspaceService", "WorkspaceConfig", "WorkspaceNotFoundError", "SecretNameError", "SpecChange", "WORKSPACE_PURGE_DAYS"]
+__all__ = ["WorkspaceService", "WorkspaceConfig", "SecretMetadata", "WorkspaceNotFoundError", "SecretNameError", "SpecChange", "WORKSPACE_PURGE_DAYS"]
 
 logger = logging.getLogger(__name__)
 
@@ -93,6 +95,17 @@ class WorkspaceConfig:
 
 
 @dataclass(frozen=True)
+class SecretMetadata:
+    """What the owner may see of a secret: never its value or ciphertext."""
+
+    name: str
+    created_at: datetime
+    updated_at: datetime
+    key_id: int
+    last_used_at: datetime | None
+
+
+@dataclass(frozen=True)
 class SpecChange:
     """Tool names added, removed and changed by a spec upload."""
 
@@ -144,6 +157,7 @@ class WorkspaceService:
         self.vault = vault
         self._cache_ttl_s = cache_ttl_s
         self._clock = clock
+        self.budget = EncryptionBudget(store)
 
     # --- specs
 
@@ -250,6 +264,7 @@ class WorkspaceService:
             raise ValueError(f"secret {name!r}: the value is longer than {MAX_SECRET_BYTES} bytes")
         existing = await self.store.get_secret(workspace_id, name)
         secret_id = existing.id if existing else str(uuid.uuid4())
+        await self.budget.reserve(Purpose.COLUMN, self.vault.primary)
         ciphertext = self.vault.encrypt(value.encode(), purpose=Purpose.COLUMN, workspace_id=workspace_id, secret_id=secret_id)
         now = self._clock()
         record = SecretRecord(
@@ -257,7 +272,6 @@ class WorkspaceService:
             created_at=existing.created_at if existing else now, updated_at=now,
         )
         await self.store.put_secret(record)
-        await self.store.add_to_counter(f"vault.encryptions.{self.vault.primary}", 1)
         await self.cache.evict(workspace_id)
         return record
 
@@ -265,6 +279,34 @@ class WorkspaceService:
         deleted = await self.store.delete_secret(workspace_id, name)
         await self.cache.evict(workspace_id)
         return deleted
+
+    async def list_secret_metadata(self, workspace_id: str) -> list[SecretMetadata]:
+        """Names and dates of a workspace's secrets, by name; values never leave the vault here."""
+        await self.get_workspace(workspace_id)
+        return [
+            SecretMetadata(
+                name=s.name, created_at=s.created_at, updated_at=s.updated_at, key_id=s.key_id, last_used_at=s.last_used_at
+            )
+            for s in await self.store.list_secrets(workspace_id)
+        ]
+
+    async def record_secret_use(self, secret_ids: list[str]) -> None:
+        """Stamp `last_used_at` on secrets that an upstream call used."""
+        await self.store.mark_secrets_used(secret_ids, self._clock())
+
+    async def rewrap_secrets(
+        self, workspace_id: str | None = None, *, batch_size: int = REWRAP_BATCH_SIZE, after_id: str = ""
+    ) -> RewrapReport:
+        """Re-encrypt secrets under the primary key, evicting each changed workspace's cached config."""
+
+        async def evict(_report: RewrapReport, workspace_ids: frozenset[str]) -> None:
+            for changed in sorted(workspace_ids):
+                await self.cache.evict(changed)
+
+        return await rewrap_secrets(
+            self.store, self.vault, self.budget, workspace_id=workspace_id, batch_size=batch_size, after_id=after_id,
+            on_batch=evict,
+        )
 
     def decrypt_secret(self, record: SecretRecord) -> SecretValue:
         """Plaintext for the upstream call only; raises DecryptionError naming the row."""
@@ -308,6 +350,13 @@ class WorkspaceService:
 
         record = await self.get_workspace(workspace_id)
         config = WorkspaceConfig(record=record, secrets=tuple(await self.store.list_secrets(workspace_id)))
+        try:
+            await self.budget.reserve(Purpose.CACHE, self.vault.primary)
+        except KeyUsageLimitError:
+            # Serving from the store still works; only the cache stops until the key rotates.
+            logger.error("cache key %d is at its encryption limit; workspace %s served uncached",
+                         self.vault.primary, workspace_id)
+            return config
         sealed = self.vault.encrypt(
             config.to_bytes(), purpose=Purpose.CACHE, workspace_id=workspace_id, secret_id="config", field="config"
         )
