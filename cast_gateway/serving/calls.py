@@ -98,6 +98,9 @@ class ToolCaller:
                     error_result("This workspace has no upstream base URL: its spec lists no server; the workspace owner must set one."),
                     Outcome.INTERNAL_ERROR,
                 )
+            if tool.fixed_arguments:
+                # Values the workspace fixed win over anything the model sent under those names.
+                arguments = {**arguments, **tool.fixed_arguments}
             request = build_request(tool, arguments, runtime.base_url)
         except (ArgumentError, RequestBuildError) as exc:
             return CallOutcome(error_result(f"Invalid arguments for {tool.name}: {exc}"), Outcome.INVALID_ARGUMENTS)
