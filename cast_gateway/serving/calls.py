@@ -15,10 +15,11 @@ from typing import Any, Mapping
 import mcp_types as types
 
 from ..audit import AuditWriter, Outcome
-from ..request.builder import RequestBuildError, build_request
-from ..request.credentials import MissingCredentialError, apply_credentials
+from ..request.builder import build_request
+from ..request.credentials import apply_credentials
+from ..request.errors import ArgumentError, MissingCredentialError, RequestBuildError
 from ..request.response import map_response
-from ..request.validation import ArgumentError, validate_arguments
+from ..request.validation import validate_arguments
 from ..store import AuditEvent
 from ..store.records import utc_now
 from ..upstream import (
