@@ -22,6 +22,7 @@ from ..request.response import map_response
 from ..request.validation import validate_arguments
 from ..store import AuditEvent
 from ..store.records import utc_now
+from ..upstream.oauth import ClientCredentialsTokens
 from ..upstream import (
     BlockedDestinationError,
     UpstreamClient,
@@ -59,6 +60,7 @@ class ToolCaller:
         self._client = client
         self._audit = audit
         self._metrics = metrics
+        self._oauth = ClientCredentialsTokens(client)
 
     async def call(
         self, runtime: WorkspaceRuntime, name: str, arguments: Mapping[str, Any] | None, client_id: str
@@ -108,6 +110,7 @@ class ToolCaller:
 
         secrets = self._decrypt_for(runtime, tool.security)
         try:
+            await self._exchange_oauth(runtime, secrets)
             request = apply_credentials(request, tool, runtime.compiled.security_schemes, secrets)
         except MissingCredentialError as exc:
             return CallOutcome(error_result(f"The workspace is missing a credential: {exc}"), Outcome.MISSING_CREDENTIAL)
@@ -125,6 +128,9 @@ class ToolCaller:
         finally:
             del request  # the injected credential lives in it: drop it as soon as it is sent
 
+        if response.status == 401:
+            for scheme_name in {name for alternative in tool.security for name in alternative}:
+                self._oauth.forget(runtime.workspace_id, scheme_name)
         mapped = map_response(tool, response, drift_is_error=runtime.drift_is_error)
         if mapped.drifted:
             self._metrics.count("response_drift_total", workspace=runtime.workspace_id)
@@ -135,6 +141,13 @@ class ToolCaller:
         else:
             outcome = Outcome.OK
         return CallOutcome(mapped.result, outcome, response.status)
+
+    async def _exchange_oauth(self, runtime: WorkspaceRuntime, secrets: dict[str, SecretValue]) -> None:
+        """Replace OAuth2 client credentials by an access token, which the injector sends as a bearer."""
+        for scheme_name, credential in list(secrets.items()):
+            scheme = runtime.compiled.security_schemes.get(scheme_name)
+            if scheme is not None and scheme.type == "oauth2" and scheme.token_url:
+                secrets[scheme_name] = await self._oauth.access_token(runtime.workspace_id, scheme, credential)
 
     def _decrypt_for(self, runtime: WorkspaceRuntime, alternatives: tuple[tuple[str, ...], ...]) -> dict[str, SecretValue]:
         """Decrypt just the secrets this tool's security alternatives can use."""
