@@ -15,7 +15,9 @@ from .config import ConfigError, Settings
 from .store import Store
 from .store.sqlite import SqliteStore
 from .vault import Vault
+from .vault.aws import AwsRingLocation
 from .vault.keyfile import vault_from_sources
+from .vault.sources import AwsRingSource, load_ring_blocking
 from .workspaces.service import WorkspaceService
 
 __all__ = ["Backends", "open_backends", "build_vault"]
@@ -41,6 +43,10 @@ def build_vault(settings: Settings, environ: Mapping[str, str] = os.environ) -> 
             raise ConfigError("vault.source = 'env' but CAST_VAULT_KEYS is not set")
         return vault_from_sources(None if source == "env" else key_file, {} if source == "file" else environ,
                                   create_missing=settings.vault.create_key_file)
+    if source == "aws":
+        vault_settings = settings.vault
+        location = AwsRingLocation(vault_settings.aws_secret_id, vault_settings.aws_region, vault_settings.aws_endpoint_url)
+        return Vault.from_ring(load_ring_blocking(AwsRingSource(location)))
     raise ConfigError(f"vault.source = {source!r} is not available in this build")
 
 
@@ -54,9 +60,13 @@ def build_store(settings: Settings, environ: Mapping[str, str] = os.environ) -> 
     raise ConfigError(f"store.backend = {settings.store.backend!r} is not available in this build")
 
 
-def build_blobs(settings: Settings) -> BlobStore:
+def build_blobs(settings: Settings, environ: Mapping[str, str] = os.environ) -> BlobStore:
     if settings.blobs.backend == "local":
         return LocalBlobStore(settings.path(settings.blobs.path))
+    if settings.blobs.backend == "s3":
+        from .blobs.s3 import S3BlobStore
+
+        return S3BlobStore.from_settings(settings.blobs, environ)
     raise ConfigError(f"blobs.backend = {settings.blobs.backend!r} is not available in this build")
 
 
