@@ -70,9 +70,13 @@ def build_blobs(settings: Settings, environ: Mapping[str, str] = os.environ) -> 
     raise ConfigError(f"blobs.backend = {settings.blobs.backend!r} is not available in this build")
 
 
-def build_cache(settings: Settings) -> ConfigCache:
+def build_cache(settings: Settings, environ: Mapping[str, str] = os.environ) -> ConfigCache:
     if settings.cache.backend == "memory":
         return MemoryCache()
+    if settings.cache.backend == "redis":
+        from .cache.redis import RedisCache
+
+        return RedisCache.from_settings(settings.cache, environ)
     raise ConfigError(f"cache.backend = {settings.cache.backend!r} is not available in this build")
 
 

@@ -22,6 +22,7 @@ COMMAND_MODULES = (
     "cast_gateway.cli.audit",
     "cast_gateway.cli.demo",
     "cast_gateway.cli.db",
+    "cast_gateway.cli.keys",
 )
 
 EXIT_USAGE = 2
