@@ -43,11 +43,13 @@ class InternalConfigError(InternalApiError, ValueError):
 class RemoteError(InternalApiError):
     """The internal API returned an error response. Carries the HTTP status and the error code."""
 
-    def __init__(self, status: int, code: str, message: str) -> None:
+    def __init__(self, status: int, code: str, message: str, *, pointer: str | None = None) -> None:
         super().__init__(f"internal API error {status} {code}: {message}")
         self.status = status
         self.code = code
         self.message = message
+        # The JSON pointer into the spec, for 422 answers about a spec that does not compile.
+        self.pointer = pointer
 
 
 class RemoteRequestError(RemoteError, ValueError):

@@ -7,12 +7,13 @@ Every change goes through here so that it is validated once, stored in one order
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hashlib
 import logging
 import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Callable, Mapping
+from typing import Any, AsyncIterator, Callable, Mapping
 
 import orjson
 
@@ -20,11 +21,13 @@ from ..blobs import BlobStore, check_workspace_id
 from ..cache import CACHE_TTL_S, ConfigCache
 from ..openapi import CompiledSpec, SpecBundle, SpecError, compile_spec
 from ..store import ClientTokenRecord, SecretRecord, SpecRef, Store, WorkspaceRecord
+from ..store.errors import ConflictError
 from ..store.records import from_micros, to_micros, utc_now
 from ..vault import DecryptionError, KeyUsageLimitError, Purpose, SecretValue, Vault
 from ..vault.rewrap import REWRAP_BATCH_SIZE, RewrapReport, rewrap_secrets
 from ..vault.usage import EncryptionBudget
 from .tokens import new_token, token_hash
+from .tool_settings import ToolSettings, apply_tool_settings, check_tool_settings, parse_tool_settings
 
 __all__ = ["WorkspaceService", "WorkspaceConfig", "SecretMetadata", "WorkspaceNotFoundError", "SecretNameError", "SpecChange", "WORKSPACE_PURGE_DAYS"]
 
@@ -33,6 +36,9 @@ logger = logging.getLogger(__name__)
 WORKSPACE_PURGE_DAYS = 30
 MAX_SECRET_BYTES = 16 * 1024
 SPEC_EXTENSIONS = {"json": "json", "yaml": "yaml", "yml": "yaml"}
+# Changes of one workspace are serialised within a process; a compare-and-set lost to
+# another replica is retried this many times in all before ConflictError reaches the caller.
+CHANGE_ATTEMPTS = 5
 
 
 class WorkspaceNotFoundError(LookupError):
@@ -158,12 +164,41 @@ class WorkspaceService:
         self._cache_ttl_s = cache_ttl_s
         self._clock = clock
         self.budget = EncryptionBudget(store)
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
 
     # --- specs
 
     def compile(self, bundle: SpecBundle, settings: Mapping[str, Any] | None = None) -> CompiledSpec:
+        """Compile a bundle and apply the workspace's tool settings: the tools as served."""
+        return apply_tool_settings(self.compile_without_tool_settings(bundle, settings), settings)
+
+    def compile_without_tool_settings(self, bundle: SpecBundle, settings: Mapping[str, Any] | None = None) -> CompiledSpec:
+        """Compile a bundle to the tools as the spec defines them, before any tool settings."""
         prefix_budget = int((settings or {}).get("prefix_budget", 0))
-        return compile_spec(bundle, prefix_budget=prefix_budget)
+        compiled = compile_spec(bundle, prefix_budget=prefix_budget)
+        if not compiled.tools:
+            raise SpecError(f"spec {bundle.main!r}: no operations found under /paths; nothing to serve")
+        return compiled
+
+    @contextlib.asynccontextmanager
+    async def _workspace_lock(self, workspace_id: str) -> AsyncIterator[None]:
+        """Serialise read-modify-write changes of one workspace within this process.
+
+        Without it, concurrent changes would mostly lose their compare-and-set and retry.
+        Entries are counted and dropped when unused, so the map stays as small as the
+        number of workspaces being changed right now.
+        """
+        lock, users = self._locks.get(workspace_id, (asyncio.Lock(), 0))
+        self._locks[workspace_id] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[workspace_id]
+            if users == 1:
+                del self._locks[workspace_id]
+            else:
+                self._locks[workspace_id] = (lock, users - 1)
 
     async def _store_bundle(self, workspace_id: str, bundle: SpecBundle) -> SpecRef:
         files = {}
@@ -192,8 +227,6 @@ class WorkspaceService:
     ) -> tuple[WorkspaceRecord, CompiledSpec]:
         check_workspace_id(workspace_id)
         compiled = await asyncio.to_thread(self.compile, bundle, settings)
-        if not compiled.tools:
-            raise SpecError(f"spec {bundle.main!r}: no operations found under /paths; nothing to serve")
         spec_ref = await self._store_bundle(workspace_id, bundle)
         now = self._clock()
         record = WorkspaceRecord(
@@ -210,20 +243,61 @@ class WorkspaceService:
         return record
 
     async def upload_spec(self, workspace_id: str, bundle: SpecBundle) -> tuple[SpecChange, CompiledSpec]:
-        """Replace a workspace's spec, compiled and validated before anything is stored."""
-        record = await self.get_workspace(workspace_id)
-        compiled = await asyncio.to_thread(self.compile, bundle, record.settings)
-        if not compiled.tools:
-            raise SpecError(f"spec {bundle.main!r}: no operations found under /paths; nothing to serve")
-        spec_ref = await self._store_bundle(workspace_id, bundle)
-        try:
-            before: CompiledSpec | None = await self.load_compiled(record)
-        except Exception:  # the old spec may itself be unreadable; the diff then lists every tool as added
-            logger.warning("old spec of workspace %s could not be compiled for the diff", workspace_id)
-            before = None
-        await self.store.update_workspace(replace(record, spec=spec_ref), expected_revision=record.revision)
-        await self.cache.evict(workspace_id)
-        return diff_tools(before, compiled), compiled
+        """Replace a workspace's spec, compiled and validated before anything is stored.
+
+        A compare-and-set lost to another replica is retried against the new row; after
+        CHANGE_ATTEMPTS losses ConflictError reaches the caller and the row is unchanged.
+        """
+        async with self._workspace_lock(workspace_id):
+            for attempt in range(1, CHANGE_ATTEMPTS + 1):
+                record = await self.get_workspace(workspace_id)
+                compiled = await asyncio.to_thread(self.compile, bundle, record.settings)
+                spec_ref = await self._store_bundle(workspace_id, bundle)
+                try:
+                    before: CompiledSpec | None = await self.load_compiled(record)
+                except Exception:  # the old spec may itself be unreadable; the diff then lists every tool as added
+                    logger.warning("old spec of workspace %s could not be compiled for the diff", workspace_id)
+                    before = None
+                try:
+                    await self.store.update_workspace(replace(record, spec=spec_ref), expected_revision=record.revision)
+                except ConflictError:
+                    if attempt == CHANGE_ATTEMPTS:
+                        raise
+                    logger.info("spec upload of workspace %s lost a compare-and-set (attempt %d); retrying", workspace_id, attempt)
+                    continue
+                await self.cache.evict(workspace_id)
+                return diff_tools(before, compiled), compiled
+        raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
+
+    async def set_tool_settings(self, workspace_id: str, tool_name: str, settings: ToolSettings | None) -> CompiledSpec:
+        """Set (or with None, clear) the settings of one tool; return the tools as now served.
+
+        `tool_name` is the tool's name as the spec compiles it, before any rename. New
+        settings are checked against the spec (ToolSettingsError); clearing works for a
+        tool that is no longer in the spec too.
+        """
+        async with self._workspace_lock(workspace_id):
+            for attempt in range(1, CHANGE_ATTEMPTS + 1):
+                record = await self.get_workspace(workspace_id)
+                bundle = await self.load_bundle(record)
+                bare = await asyncio.to_thread(self.compile_without_tool_settings, bundle, record.settings)
+                by_tool = parse_tool_settings(record.settings)
+                if settings is None or settings.is_default:
+                    by_tool.pop(tool_name, None)
+                else:
+                    check_tool_settings(bare, tool_name, settings, {name: s for name, s in by_tool.items() if name != tool_name})
+                    by_tool[tool_name] = settings
+                new_settings = {**record.settings, "tools": {name: s.to_json() for name, s in sorted(by_tool.items())}}
+                try:
+                    await self.store.update_workspace(replace(record, settings=new_settings), expected_revision=record.revision)
+                except ConflictError:
+                    if attempt == CHANGE_ATTEMPTS:
+                        raise
+                    logger.info("tool settings of workspace %s lost a compare-and-set (attempt %d); retrying", workspace_id, attempt)
+                    continue
+                await self.cache.evict(workspace_id)
+                return apply_tool_settings(bare, new_settings)
+        raise AssertionError("unreachable: the last attempt returns or raises")  # pragma: no cover
 
     async def update_workspace(
         self, workspace_id: str, *, base_url: str | None = None, settings: Mapping[str, Any] | None = None,
