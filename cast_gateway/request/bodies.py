@@ -13,6 +13,8 @@ from cast_gateway.openapi.model import BodySpec, Tool
 
 from .arguments import accepts_null
 from .errors import ArgumentError, RequestBuildError
+from .headers import is_safe_value
+from .names import rename_to_wire
 from .styles import encode_component, query_pairs, scalar_text
 
 __all__ = ["EncodedBody", "encode_body", "decode_base64_argument", "MAX_DECODED_UPLOAD_BYTES"]
@@ -42,34 +44,55 @@ def encode_body(tool: Tool, arguments: Mapping[str, Any], boundary: BoundaryFact
     body = tool.body
     if body is None:
         return None
+    names: Mapping[str, Mapping[str, Any]] = getattr(body, "names", {}) or {}
 
     if body.argument is not None:
         if body.argument not in arguments:
             if body.required:
                 raise ArgumentError(f"argument {body.argument!r}: the request body is required; pass it")
             return None
-        value: Any = arguments[body.argument]
-        members: Mapping[str, Any] | None = None
-    else:
-        members = {wire: arguments[arg] for arg, wire in body.properties.items() if arg in arguments}
-        if not members and not body.required:
-            return None
-        value = members
+        value = rename_to_wire(arguments[body.argument], names.get(body.argument))
+        if body.kind in ("form", "multipart"):
+            members = _as_members(body, value)
+            fields = [(f"{body.argument}.{key}", str(key), member) for key, member in members.items()]
+            return _encode_fields(tool, body, fields, boundary)
+        return _encode_single(tool, body, value)
 
+    fields = [
+        (argument, wire, rename_to_wire(arguments[argument], names.get(argument)))
+        for argument, wire in body.properties.items()
+        if argument in arguments
+    ]
+    if not fields and not body.required:
+        return None
+    if body.kind in ("form", "multipart"):
+        return _encode_fields(tool, body, fields, boundary)
+    return _encode_single(tool, body, {wire: value for _, wire, value in fields})
+
+
+def _encode_single(tool: Tool, body: BodySpec, value: Any) -> EncodedBody:
     if body.kind == "json":
         return EncodedBody(body.media_type, _json_bytes(value))
-    if body.kind == "form":
-        return EncodedBody(body.media_type, _form_bytes(body, _as_members(body, value)))
-    if body.kind == "multipart":
-        return _multipart(body, tool, _as_members(body, value), boundary)
     if body.kind == "binary":
         data = decode_base64_argument(body.argument or "body", value)
         return EncodedBody(_concrete_media_type(body.media_type), data)
     if body.kind == "text":
-        if not isinstance(value, str):
-            value = scalar_text(value)
-        return EncodedBody(_with_utf8_charset(body.media_type), value.encode("utf-8"))
+        text = value if isinstance(value, str) else scalar_text(value)
+        return EncodedBody(_with_utf8_charset(body.media_type), text.encode("utf-8"))
+    if body.kind in ("form", "multipart"):
+        raise ArgumentError(f"argument {body.argument or 'body'!r}: a {body.media_type} body must be an object")
     raise RequestBuildError(f"tool {tool.name!r}: unknown body kind {body.kind!r}; recompile the spec")
+
+
+def _encode_fields(tool: Tool, body: BodySpec, fields: list[Field], boundary: BoundaryFactory) -> EncodedBody:
+    kept = [field for field in fields if field[2] is not None or accepts_null(_field_schema(tool, body, field))]
+    if body.kind == "form":
+        return EncodedBody(body.media_type, _form_bytes(tool, body, kept))
+    return _multipart(tool, body, kept, boundary)
+
+
+# One top-level member of a form or multipart body: (argument path for messages, wire name, value).
+Field = tuple[str, str, Any]
 
 
 def _json_bytes(value: Any) -> bytes:
@@ -83,20 +106,24 @@ def _as_members(body: BodySpec, value: Any) -> Mapping[str, Any]:
     return value
 
 
-def _property_schema(body: BodySpec, wire_name: str) -> Mapping[str, Any] | None:
-    properties = body.schema.get("properties") if isinstance(body.schema, Mapping) else None
-    if isinstance(properties, Mapping) and isinstance(properties.get(wire_name), Mapping):
-        return properties[wire_name]
-    return None
+def _field_schema(tool: Tool, body: BodySpec, field: Field) -> Mapping[str, Any] | None:
+    """Return the schema of one body member: the tool argument's when flattened, else the body schema's."""
+    argument, wire, _ = field
+    if body.argument is None:
+        properties = tool.input_schema.get("properties", {})
+        schema = properties.get(argument) if isinstance(properties, Mapping) else None
+    else:
+        properties = body.schema.get("properties") if isinstance(body.schema, Mapping) else None
+        schema = properties.get(wire) if isinstance(properties, Mapping) else None
+    return schema if isinstance(schema, Mapping) else None
 
 
-def _form_bytes(body: BodySpec, members: Mapping[str, Any]) -> bytes:
+def _form_bytes(tool: Tool, body: BodySpec, fields: list[Field]) -> bytes:
     pairs: list[str] = []
-    for wire_name, value in members.items():
-        if value is None and not accepts_null(_property_schema(body, wire_name)):
-            continue
+    for field in fields:
+        _, wire_name, value = field
+        schema = _field_schema(tool, body, field)
         encoding = body.encoding.get(wire_name, {})
-        schema = _property_schema(body, wire_name)
         content_type = encoding.get("contentType")
         if isinstance(content_type, str) and _is_json_type(content_type):
             pairs.append(f"{encode_component(wire_name)}={encode_component(_json_bytes(value).decode('utf-8'))}")
@@ -115,33 +142,30 @@ def _is_json_type(media_type: str) -> bool:
 def _is_file_schema(schema: Mapping[str, Any] | None) -> bool:
     if not isinstance(schema, Mapping):
         return False
-    return schema.get("format") in ("binary", "byte") or schema.get("contentEncoding") == "base64"
+    return schema.get("format") == "binary" or schema.get("contentEncoding") == "base64"
 
 
-def _multipart(body: BodySpec, tool: Tool, members: Mapping[str, Any], boundary_factory: BoundaryFactory) -> EncodedBody:
-    argument_of = {wire: arg for arg, wire in body.properties.items()}
-    input_properties = tool.input_schema.get("properties", {})
+def _multipart(tool: Tool, body: BodySpec, fields: list[Field], boundary_factory: BoundaryFactory) -> EncodedBody:
+    files = set(getattr(body, "files", ()))
     parts: list[tuple[str, str | None, str | None, bytes]] = []  # name, filename, content type, data
 
-    for wire_name, value in members.items():
-        schema = _property_schema(body, wire_name)
-        if value is None and not accepts_null(schema):
-            continue
-        argument = argument_of.get(wire_name, wire_name)
-        argument_schema = input_properties.get(argument) if isinstance(input_properties, Mapping) else None
+    for field in fields:
+        label, wire_name, value = field
+        schema = _field_schema(tool, body, field)
         declared_type = body.encoding.get(wire_name, {}).get("contentType")
-        items = value if isinstance(value, list) and not _is_file_schema(schema) else [value]
-        item_schema = schema.get("items") if isinstance(schema, Mapping) and isinstance(value, list) else schema
-        item_argument_schema = (
-            argument_schema.get("items") if isinstance(argument_schema, Mapping) and isinstance(value, list) else argument_schema
-        )
+        is_array = isinstance(value, list)
+        item_schema = schema.get("items") if is_array and isinstance(schema, Mapping) else schema
+        is_file = wire_name in files or _is_file_schema(item_schema)
+        items = value if is_array else [value]
         for index, item in enumerate(items):
             if item is None:
                 continue
-            label = f"{argument}[{index}]" if items is value else argument
-            if _is_file_schema(item_schema) or _is_file_schema(item_argument_schema):
-                media_type = declared_type or _schema_media_type(item_argument_schema) or "application/octet-stream"
-                parts.append((wire_name, wire_name, _concrete_media_type(media_type.split(",")[0].strip()), decode_base64_argument(label, item)))
+            item_label = f"{label}[{index}]" if is_array else label
+            if is_file:
+                media_type = declared_type or _schema_media_type(item_schema) or "application/octet-stream"
+                # An encoding contentType may list several types (`image/png, image/jpeg`); the first is sent.
+                media_type = _concrete_media_type(media_type.split(",")[0].strip())
+                parts.append((wire_name, wire_name, media_type, decode_base64_argument(item_label, item)))
             elif isinstance(item, (Mapping, list)) or (declared_type and _is_json_type(declared_type)):
                 parts.append((wire_name, None, declared_type or "application/json", _json_bytes(item)))
             else:
@@ -158,7 +182,9 @@ def _multipart(body: BodySpec, tool: Tool, members: Mapping[str, Any], boundary_
             disposition += f'; filename="{_quote_part_parameter(filename)}"'
         chunks.append(f"--{boundary}\r\nContent-Disposition: {disposition}\r\n".encode("utf-8"))
         if content_type:
-            chunks.append(f"Content-Type: {content_type}\r\n".encode("ascii", "replace"))
+            if not is_safe_value(content_type):
+                raise RequestBuildError(f"tool {tool.name!r}: part content type {content_type[:80]!r} is not a valid header value")
+            chunks.append(f"Content-Type: {content_type}\r\n".encode("ascii"))
         chunks.append(b"\r\n" + data + b"\r\n")
     chunks.append(f"--{boundary}--\r\n".encode("ascii"))
     return EncodedBody(f"{body.media_type.split(';', 1)[0]}; boundary={boundary}", b"".join(chunks))

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any, Mapping
 
 from cast_gateway.openapi.model import ParameterSpec, Tool
 
 from .arguments import bounded_repr, effective_arguments
-from .bodies import BoundaryFactory, _random_boundary, encode_body
+from .bodies import BoundaryFactory, _is_json_type, _random_boundary, encode_body
 from .errors import ArgumentError, RequestBuildError
 from .headers import IGNORED_HEADER_PARAMETERS, is_forbidden_argument_header, is_safe_value, is_token
 from .model import UpstreamRequest
+from .names import rename_to_wire
 from .styles import cookie_value, expand_path_value, header_value, query_pairs
 from .urls import expand_template, resolve_server
 
@@ -32,7 +34,7 @@ def build_request(
     if not is_token(method):
         raise RequestBuildError(f"tool {tool.name!r}: method {tool.method[:40]!r} is not an HTTP method token")
 
-    values = effective_arguments(tool, arguments)
+    values = _wire_values(tool, effective_arguments(tool, arguments))
     origin = resolve_server(base_url, tool.servers)
     by_location: dict[str, list[ParameterSpec]] = {"path": [], "query": [], "header": [], "cookie": []}
     for parameter in tool.parameters:
@@ -57,14 +59,33 @@ def build_request(
     cookie = _cookie_header(by_location["cookie"], values)
     if cookie:
         headers.append(("Cookie", cookie))
-    accept = getattr(tool, "response_media_types", ())
+    accept = getattr(tool, "accept", None)
     if accept:
-        headers.append(("Accept", ", ".join(accept)))
+        if not is_safe_value(accept):
+            raise RequestBuildError(f"tool {tool.name!r}: response media type {accept[:80]!r} is not a valid Accept value")
+        headers.append(("Accept", accept))
 
     body = encode_body(tool, values, boundary)
     if body is not None:
         headers.append(("Content-Type", body.content_type))
     return UpstreamRequest(method=method, url=url, headers=tuple(headers), body=None if body is None else body.data)
+
+
+def _wire_values(tool: Tool, values: dict[str, Any]) -> dict[str, Any]:
+    """Rename keys inside parameter values back to wire keys, and encode `content` parameters.
+
+    A parameter declared with `content` instead of a schema is sent as one string in that
+    media type (JSON for `application/json`), which then gets its location's escaping.
+    """
+    for parameter in tool.parameters:
+        if parameter.argument not in values:
+            continue
+        value = rename_to_wire(values[parameter.argument], getattr(parameter, "names", None))
+        content_type = getattr(parameter, "content_type", None)
+        if content_type and _is_json_type(content_type):
+            value = json.dumps(value, separators=(",", ":"), ensure_ascii=False)
+        values[parameter.argument] = value
+    return values
 
 
 def _path_expander(tool: Tool, parameters: list[ParameterSpec], values: Mapping[str, Any]):  # type: ignore[no-untyped-def]

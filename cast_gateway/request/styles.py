@@ -26,6 +26,10 @@ __all__ = [
 # that would end the value or the pair (`&`, `=`, `#`) and `+`, which servers decode as a space.
 QUERY_RESERVED_SAFE = ":/?[]@!$'()*,;"
 
+# Separators of the delimited query styles, already encoded. `tabDelimited` is Swagger 2.0's
+# `collectionFormat: tsv`.
+_DELIMITERS = {"form": ",", "spaceDelimited": "%20", "pipeDelimited": "|", "tabDelimited": "%09"}
+
 
 def scalar_text(value: Any, schema: Mapping[str, Any] | None = None) -> str:
     """Render one primitive as URL text: `true`/`false`, integers without `.0`, strings as they are.
@@ -130,9 +134,9 @@ def query_pairs(
         items = _encoded_items(value, schema, safe)
         if not items:
             return []
-        if explode and style in ("form", "spaceDelimited", "pipeDelimited"):
+        if explode and style in _DELIMITERS:
             return [f"{key}={item}" for item in items]
-        separator = {"spaceDelimited": "%20", "pipeDelimited": "|"}.get(style, ",")
+        separator = _DELIMITERS.get(style, ",")
         return [f"{key}=" + separator.join(items)]
 
     if isinstance(value, Mapping):
@@ -143,7 +147,7 @@ def query_pairs(
             return []
         if explode:
             return [f"{member_key}={member}" for member_key, member in members]
-        separator = {"spaceDelimited": "%20", "pipeDelimited": "|"}.get(style, ",")
+        separator = _DELIMITERS.get(style, ",")
         return [f"{key}=" + separator.join(f"{member_key}{separator}{member}" for member_key, member in members)]
 
     return [f"{key}={encode_component(scalar_text(value, schema), safe)}"]
