@@ -16,7 +16,7 @@ from cast_gateway.store import WorkspaceRecord
 from cast_gateway.store.sqlite import SqliteStore
 from cast_gateway.vault import Vault
 from cast_gateway.vault.keyfile import load_ring_file
-from conftest import seed_secrets
+from vault_helpers import seed_secrets
 
 
 def run_keys(config: Path, *argv: str) -> int:

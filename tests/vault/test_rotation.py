@@ -16,7 +16,7 @@ from cast_gateway.vault import DecryptionError, KeyRing, KeyUsageLimitError, Pur
 from cast_gateway.vault.rewrap import count_secrets_below
 from cast_gateway.vault.usage import MAX_ENCRYPTIONS, WARN_ENCRYPTIONS, counter_name
 from cast_gateway.workspaces.service import WorkspaceService
-from conftest import KEY_1, KEY_2, make_service, secret_value, seed_secrets
+from vault_helpers import KEY_1, KEY_2, make_service, secret_value, seed_secrets
 
 pytestmark = pytest.mark.anyio
 
