@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import AsyncIterator, Callable
+from typing import Any, AsyncIterator, Callable
 
+import aiohttp
 import pytest
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
 from starlette.applications import Starlette
+from yarl import URL
 
 from cast_gateway.backends import Backends, open_backends
 from cast_gateway.config import settings_from_mapping
@@ -75,10 +78,38 @@ class InternalApi:
     secrets: InternalSecrets
     nonces: NonceStore
     changes: list[str] = field(default_factory=list)
-    clock_offset: float = 0.0
 
     def client(self, key: SigningKey = CURRENT_KEY, *, clock: Callable[[], float] = time.time) -> InternalClient:
         return InternalClient(self.url, key, clock=clock)
+
+    async def send(self, method: str, url: str, headers: dict[str, str], body: bytes = b"") -> tuple[int, Any]:
+        """Send a request exactly as given (URL already encoded) and return the status and JSON body."""
+        async with aiohttp.ClientSession() as session:
+            async with session.request(
+                method, URL(url, encoded=True), headers=headers, data=body or None, timeout=aiohttp.ClientTimeout(total=30)
+            ) as response:
+                return response.status, await response.json(content_type=None)
+
+
+@contextlib.asynccontextmanager
+async def serve_app(app: Starlette) -> AsyncIterator[int]:
+    """Serve `app` with hypercorn on a free loopback port in this event loop; yield the port."""
+    # A socket bound and listening before hypercorn starts: requests queue on it, so
+    # no readiness poll is needed.
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    config = Config()
+    # Hypercorn takes over the descriptor and closes it at shutdown.
+    config.bind = [f"fd://{listener.detach()}"]
+    config.accesslog = None
+    config.graceful_timeout = 1.0
+    stop = asyncio.Event()
+    server = asyncio.create_task(serve(app, config, shutdown_trigger=stop.wait), name="internal-api-test-server")
+    try:
+        yield port
+    finally:
+        stop.set()
+        await asyncio.wait_for(server, SHUTDOWN_TIMEOUT_S)
 
 
 @pytest.fixture
@@ -110,22 +141,8 @@ async def internal_api(tmp_path: Path, internal_secrets: InternalSecrets, max_bo
         app = build_internal_app(
             backends.service, secrets=internal_secrets, nonces=nonces, on_change=record_change, max_body_bytes=max_body_bytes
         )
-        # A socket bound and listening before hypercorn starts: requests queue on it, so
-        # no readiness poll is needed.
-        listener = socket.create_server(("127.0.0.1", 0))
-        port = listener.getsockname()[1]
-        config = Config()
-        # Hypercorn takes over the descriptor and closes it at shutdown.
-        config.bind = [f"fd://{listener.detach()}"]
-        config.accesslog = None
-        config.graceful_timeout = 1.0
-        stop = asyncio.Event()
-        server = asyncio.create_task(serve(app, config, shutdown_trigger=stop.wait), name="internal-api-test-server")
-        try:
+        async with serve_app(app) as port:
             yield InternalApi(
                 url=f"http://127.0.0.1:{port}", port=port, app=app, backends=backends, secrets=internal_secrets,
                 nonces=nonces, changes=changes,
             )
-        finally:
-            stop.set()
-            await asyncio.wait_for(server, SHUTDOWN_TIMEOUT_S)
