@@ -104,11 +104,12 @@ def _path_expander(tool: Tool, parameters: list[ParameterSpec], values: Mapping[
         value = values[name]
         if value is None or value == "" or value == [] or value == {}:
             raise ArgumentError(f"argument {name!r}: a path parameter cannot be empty; pass a value")
-        if isinstance(value, str) and value in (".", ".."):
-            # Clients and servers remove dot segments, which would send the call (and its
-            # credential) to another endpoint.
-            raise ArgumentError(f"argument {name!r}: {value!r} is not allowed as a path value")
         expanded = expand_path_value(parameter.style or "simple", parameter.explode, parameter.name, value, parameter.schema)
+        if expanded in (".", "..") and expanded == value:
+            # A literal dot segment is removed by URL normalisation (RFC 3986 section 5.2.4),
+            # which would send the call and its credential to another endpoint. The
+            # percent-encoded form is data, not a dot segment, and the client sends it as is.
+            expanded = expanded.replace(".", "%2E")
         if expanded in (".", "..") or any(char in expanded for char in "/?#"):
             raise ArgumentError(f"argument {name!r}: {bounded_repr(value)} cannot be placed in the path safely")
         return expanded
