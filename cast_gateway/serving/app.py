@@ -139,10 +139,12 @@ def create_app(settings: Settings, *, upstream_resolver: Any = None) -> Starlett
 
             caller = ToolCaller(backends.service, client, audit, metrics_)
             registry = Registry(backends.service, settings.server, caller.call, metrics_)
+            auth = TokenAuthenticator(backends.service, backends.vault)
+            backends.cache.on_invalidate(auth.forget_workspace)
             backends.cache.on_invalidate(registry.invalidate)
             app.state.gateway = Gateway(
                 settings=settings, backends=backends, client=client, audit=audit, registry=registry,
-                auth=TokenAuthenticator(backends.service, backends.vault), metrics=metrics_,
+                auth=auth, metrics=metrics_,
             )
             async with anyio.create_task_group() as task_group:
                 registry.attach(task_group)

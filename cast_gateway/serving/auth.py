@@ -20,9 +20,10 @@ from ..workspaces.tokens import token_hash
 
 __all__ = ["TokenAuthenticator", "Principal", "TOKEN_CACHE_TTL_S", "TOKEN_CACHE_MAX"]
 
-# Positive and negative lookups are cached briefly: a revoked token stops working within
-# this many seconds on every replica. The bound keeps a flood of random tokens from
-# growing the cache.
+# Positive and negative lookups are cached briefly. Revoking a token or deleting its
+# workspace evicts the workspace, which drops its cached tokens on every replica at once;
+# the TTL bounds staleness if an eviction is lost. The size bound keeps a flood of
+# random tokens from growing the cache.
 TOKEN_CACHE_TTL_S = 10.0
 TOKEN_CACHE_MAX = 10_000
 MAX_TOKEN_CHARS = 256
@@ -77,6 +78,9 @@ class TokenAuthenticator:
             self._cache.popitem(last=False)
         return record
 
-    def forget(self) -> None:
-        """Drop every cached lookup (after a token is revoked in this process)."""
-        self._cache.clear()
+    async def forget_workspace(self, workspace_id: str) -> None:
+        """Drop cached lookups of a workspace's tokens; called for every change of it on any replica."""
+        stale = [digest for digest, (_expires, record) in self._cache.items()
+                 if record is not None and record.workspace_id == workspace_id]
+        for digest in stale:
+            del self._cache[digest]

@@ -403,7 +403,10 @@ class WorkspaceService:
         return record, token
 
     async def revoke_token(self, workspace_id: str, token_id: str) -> bool:
-        return await self.store.revoke_client_token(workspace_id, token_id, at=self._clock())
+        revoked = await self.store.revoke_client_token(workspace_id, token_id, at=self._clock())
+        # The eviction reaches every replica, whose authenticators drop the workspace's cached tokens.
+        await self.cache.evict(workspace_id)
+        return revoked
 
     async def find_token(self, token: str) -> ClientTokenRecord | None:
         return await self.store.find_client_token(token_hash(self.vault, token))

@@ -136,7 +136,7 @@ async def test_protocol_2025_06_18_handshake(live: LiveGateway, alpha: str) -> N
     assert called.json()["result"]["structuredContent"] == {"id": "42", "name": "widget"}
 
 
-@pytest.mark.parametrize("authorization", [None, "Bearer wrong-token", "Basic abc", "Bearer "])
+@pytest.mark.parametrize("authorization", [None, "Bearer wrong-token", "Basic abc", "Bearer"])
 async def test_bad_client_token_is_401(live: LiveGateway, alpha: str, authorization: str | None) -> None:
     headers = {"Authorization": authorization} if authorization else {}
     async with httpx2.AsyncClient() as http:
