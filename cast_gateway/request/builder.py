@@ -28,7 +28,7 @@ def build_request(
     the URL is the base URL without its trailing slash followed by the expanded operation
     path. A relative server of the tool resolves against it. Raises `ArgumentError` for a
     value that cannot be sent safely and `RequestBuildError` for a template or base URL
-    that cannot give a safe request; no partial request is returned.
+    that cannot give a safe request. No partial request is returned.
     """
     method = tool.method.upper()
     if not is_token(method):

@@ -1,4 +1,4 @@
-"""Inject the workspace's credentials into a built request, as the tool's security requirements say."""
+"""Inject the workspace's credentials into a built request, following the tool's security requirements."""
 
 from __future__ import annotations
 
@@ -82,7 +82,7 @@ def _header_safe(scheme: SecurityScheme, secret: SecretValue) -> str:
     value = secret.reveal()
     if not value or not is_safe_value(value):
         raise InvalidCredentialError(
-            f"the secret of security scheme {scheme.name!r} is empty or holds characters a header cannot carry "
+            f"the secret of security scheme {scheme.name!r} is empty or contains characters that are invalid in a header "
             "(line breaks, control characters or non-ASCII); store it again"
         )
     return value

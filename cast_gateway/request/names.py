@@ -28,8 +28,8 @@ def rename_to_wire(value: Any, name_map: Mapping[str, Any] | None) -> Any:
     extra = name_map.get("additionalProperties")
     renamed: dict[str, Any] = {}
     for key, member in value.items():
-        # A key without a map of its own is taken for an additionalProperties entry; a declared
-        # property with no renames inside gets that map too, which only matters when both exist.
+        # A key without a map of its own is read as an additionalProperties entry. A declared
+        # property with no renames inside gets that map too, which matters only when both exist.
         member_map = nested[key] if key in nested else extra
-        renamed[keys.get(key, key)] = rename_to_wire(member, member_map)
+        renamed[str(keys.get(key, key))] = rename_to_wire(member, member_map)
     return renamed

@@ -21,8 +21,8 @@ __all__ = ["map_response", "MappedResult", "MAX_ERROR_SUMMARY_CHARS"]
 
 logger = logging.getLogger(__name__)
 
-# An error body goes to the model as a hint; a few kilobytes are enough to read a
-# problem+json document and keep an HTML error page from flooding the context.
+# An error body goes to the model as a hint. A few kilobytes are enough for a problem+json
+# document, and the cap keeps an HTML error page from flooding the context.
 MAX_ERROR_SUMMARY_CHARS = 2000
 
 _output_validators = ValidatorCache()
@@ -149,7 +149,7 @@ def _empty_body_text(response: UpstreamResponse) -> str:
 
 
 def _text_result(text: str, cut_note: str | None) -> types.CallToolResult:
-    content = [types.TextContent(text=text)]
+    content: list[types.ContentBlock] = [types.TextContent(text=text)]
     if cut_note:
         content.append(types.TextContent(text=cut_note))
     return types.CallToolResult(content=content)
@@ -170,7 +170,7 @@ def _error_result(response: UpstreamResponse, media_type: str | None, charset: s
     retry_after = _response_header(response, "retry-after")
     if retry_after:
         text += f" Retry-After: {retry_after[:100]}"
-    content = [types.TextContent(text=text)]
+    content: list[types.ContentBlock] = [types.TextContent(text=text)]
     if cut_note:
         content.append(types.TextContent(text=cut_note))
     return types.CallToolResult(content=content, is_error=True)
@@ -212,7 +212,7 @@ def _json_result(
 def _binary_result(tool: Tool, response: UpstreamResponse, media_type: str, cut_note: str | None) -> types.CallToolResult:
     size = len(response.body)
     if cut_note:
-        # Part of an image or archive is corrupt data; say so instead of passing it on.
+        # Part of an image or archive is corrupt data, so the result reports the cut instead.
         text = f"The upstream returned {media_type} content larger than the gateway's response size limit, so it is not included."
         return types.CallToolResult(content=[types.TextContent(text=text), types.TextContent(text=cut_note)], is_error=True)
 

@@ -1,7 +1,7 @@
 """OpenAPI parameter serialisation: `style` and `explode` for path, query, header and cookie values.
 
-Every function returns text that is already percent-encoded for its place in the request,
-following the RFC 6570 expansions that OpenAPI 3 builds its styles on: a delimiter inside a
+Every function returns text that is already percent-encoded for its place in the request.
+The expansions follow RFC 6570, which OpenAPI 3 builds its styles on. A delimiter inside a
 value is encoded, so the server's split on that delimiter gets the value back.
 """
 
@@ -34,7 +34,7 @@ _DELIMITERS = {"form": ",", "spaceDelimited": "%20", "pipeDelimited": "|", "tabD
 def scalar_text(value: Any, schema: Mapping[str, Any] | None = None) -> str:
     """Render one primitive as URL text: `true`/`false`, integers without `.0`, strings as they are.
 
-    A float with no fraction becomes an integer when the schema says `integer`, because JSON-RPC
+    A float with no fraction becomes an integer when the schema type is `integer`, because JSON-RPC
     layers may parse `10` as `10.0`. Objects and arrays nested deeper than a style can express
     are sent as compact JSON.
     """
@@ -64,7 +64,8 @@ def _declares_integer(schema: Mapping[str, Any] | None) -> bool:
 
 def _item_schema(schema: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
     if isinstance(schema, Mapping) and isinstance(schema.get("items"), Mapping):
-        return schema["items"]
+        items: Mapping[str, Any] = schema["items"]
+        return items
     return None
 
 
@@ -72,7 +73,8 @@ def _property_schema(schema: Mapping[str, Any] | None, key: str) -> Mapping[str,
     if isinstance(schema, Mapping):
         properties = schema.get("properties")
         if isinstance(properties, Mapping) and isinstance(properties.get(key), Mapping):
-            return properties[key]
+            found: Mapping[str, Any] = properties[key]
+            return found
     return None
 
 

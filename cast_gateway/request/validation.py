@@ -64,8 +64,8 @@ def format_validation_error(error: ValidationError) -> str:
 
 
 def _bounded_message(error: ValidationError) -> str:
-    # jsonschema messages start with the full repr of the offending value; a long string
-    # from the model would push the rule out of sight, so the repr is swapped for a bounded one.
+    # jsonschema messages start with the full repr of the offending value. A long string from
+    # the model would push the rule out of sight, so the repr is swapped for a bounded one.
     message = str(error.message)
     full = repr(error.instance)
     if message.startswith(full):
