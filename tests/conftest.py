@@ -19,3 +19,6 @@ from support.servers import (  # noqa: E402,F401
     redis_server,
     redis_url,
 )
+
+# Planted-secret leak check on every test; how to plant values: support/leaks.py.
+from support.leaks import leak_check, planted_secrets, pytest_runtest_makereport  # noqa: E402,F401

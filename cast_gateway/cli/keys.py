@@ -41,7 +41,7 @@ every replica so that each loads it. The second run promotes that key to primary
 
 
 def ring_source(settings: Settings, environ: Mapping[str, str], output: Path | None = None) -> RingSource:
-    """The ring source that `vault.source` names ("auto": the environment when set, else the key file)."""
+    """Return the ring source that `vault.source` names ("auto": the environment when set, else the key file)."""
     vault = settings.vault
     if vault.source == "aws":
         return AwsRingSource(AwsRingLocation(vault.aws_secret_id, vault.aws_region, vault.aws_endpoint_url))

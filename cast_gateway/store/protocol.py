@@ -49,8 +49,11 @@ class Store(Protocol):
     async def replace_secret_ciphertext(self, secret_id: str, old: bytes, new: bytes, new_key_id: int) -> bool:
         """Compare-and-set for rewrap: write `new` only while the row still holds `old`."""
 
-    async def replace_secret_ciphertexts(self, changes: Sequence[tuple[str, bytes, bytes, int]]) -> list[bool]:
-        """`replace_secret_ciphertext` for each (secret_id, old, new, new_key_id), in one transaction; one result each."""
+    async def replace_secret_ciphertexts(self, changes: Sequence[tuple[str, bytes, bytes, int]]) -> int:
+        """`replace_secret_ciphertext` for each (secret_id, old, new, new_key_id) in one transaction.
+
+        Every change must carry the same `new_key_id`. Returns how many rows were replaced.
+        """
 
     async def list_secrets_by_key(self, key_ids: Sequence[int], limit: int, after_id: str = "") -> list[SecretRecord]:
         """Secrets encrypted under any of `key_ids`, ordered by id, for resumable rewrap."""

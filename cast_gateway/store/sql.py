@@ -62,6 +62,9 @@ def load_migrations(dialect: str) -> list[tuple[int, list[str]]]:
 
 
 WORKSPACE_COLUMNS = "id, spec_json, base_url, settings_json, revision, created_at, updated_at, deleted_at"
+# Rows per compare-and-set statement: 4 parameters a row stays far below the
+# placeholder limits of SQLite (32766) and MySQL (65535).
+CAS_CHUNK_ROWS = 250
 SECRET_COLUMNS = "id, workspace_id, name, ciphertext, key_id, created_at, updated_at, last_used_at"
 TOKEN_COLUMNS = "id, workspace_id, token_hash, label, created_at, revoked_at"
 AUDIT_COLUMNS = "ts, workspace_id, tool, status, latency_ms, client_id, outcome"
@@ -308,18 +311,27 @@ class SqlStore(abc.ABC):
             )
         return count == 1
 
-    async def replace_secret_ciphertexts(self, changes: Sequence[tuple[str, bytes, bytes, int]]) -> list[bool]:
-        # One transaction for the batch: a commit per row would cap a rewrap at the
-        # disk's flush rate.
-        results = []
+    async def replace_secret_ciphertexts(self, changes: Sequence[tuple[str, bytes, bytes, int]]) -> int:
+        # One statement per chunk, in one transaction: a round trip or a commit per row
+        # would bound a rewrap by latency or by the database's flush rate. The WHERE
+        # clause keeps each row's compare-and-set on its old ciphertext.
+        replaced = 0
         async with self.transaction() as session:
-            for secret_id, old, new, new_key_id in changes:
-                count = await session.execute(
-                    "UPDATE secrets SET ciphertext = ?, key_id = ? WHERE id = ? AND ciphertext = ?",
-                    [new, new_key_id, secret_id, old],
+            for offset in range(0, len(changes), CAS_CHUNK_ROWS):
+                chunk = changes[offset : offset + CAS_CHUNK_ROWS]
+                cases = " ".join("WHEN ? THEN ?" for _ in chunk)
+                pairs = ", ".join("(?, ?)" for _ in chunk)
+                params: list[Any] = []
+                for secret_id, _old, new, _key_id in chunk:
+                    params += [secret_id, new]
+                params.append(chunk[0][3])
+                for secret_id, old, _new, _key_id in chunk:
+                    params += [secret_id, old]
+                replaced += await session.execute(
+                    f"UPDATE secrets SET ciphertext = CASE id {cases} END, key_id = ? WHERE (id, ciphertext) IN ({pairs})",
+                    params,
                 )
-                results.append(count == 1)
-        return results
+        return replaced
 
     async def list_secrets_by_key(self, key_ids: Sequence[int], limit: int, after_id: str = "") -> list[SecretRecord]:
         if not key_ids:

@@ -24,7 +24,7 @@ AWS_TIMEOUT_S = 10.0
 
 
 class AwsRingLocation:
-    """Where the ring lives: secret id, region and an optional endpoint (for tests and VPC endpoints)."""
+    """The ring's location: secret id, region and an optional endpoint (for tests and VPC endpoints)."""
 
     def __init__(self, secret_id: str, region: str, endpoint_url: str = "") -> None:
         if not secret_id:

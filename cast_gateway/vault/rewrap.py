@@ -30,7 +30,7 @@ class RewrapStore(Protocol):
 
     async def list_secrets_by_key(self, key_ids: Sequence[int], limit: int, after_id: str = "") -> list[SecretRecord]: ...
 
-    async def replace_secret_ciphertexts(self, changes: Sequence[tuple[str, bytes, bytes, int]]) -> list[bool]: ...
+    async def replace_secret_ciphertexts(self, changes: Sequence[tuple[str, bytes, bytes, int]]) -> int: ...
 
 
 @dataclass(frozen=True)
@@ -111,14 +111,12 @@ async def rewrap_secrets(
                 continue
             changes.append((row, new))
 
-        results = await store.replace_secret_ciphertexts(
-            [(row.id, row.ciphertext, new, primary) for row, new in changes]
-        )
-        rewrapped += sum(results)
-        changed += len(results) - sum(results)
+        replaced = await store.replace_secret_ciphertexts([(row.id, row.ciphertext, new, primary) for row, new in changes])
+        rewrapped += replaced
+        changed += len(changes) - replaced
         report = RewrapReport(scanned, rewrapped, changed, tuple(failures), after_id)
         if on_batch is not None:
-            await on_batch(report, frozenset(row.workspace_id for (row, _), done in zip(changes, results) if done))
+            await on_batch(report, frozenset(row.workspace_id for row, _ in changes))
 
     return RewrapReport(scanned, rewrapped, changed, tuple(failures), after_id)
 

@@ -1,4 +1,4 @@
-"""Where the key ring is read from and written back to: key file, environment or AWS.
+"""Key ring sources that the ring is read from and written back to: key file, environment or AWS.
 
 The `keys` commands change the ring through a `RingSource`. The environment cannot be
 written, so its source writes the changed ring to a file (mode 0600) that the operator

@@ -182,3 +182,17 @@ async def test_secret_metadata_lists_no_values(sqlite_store: SqliteStore, tmp_pa
     assert listing[0].last_used_at is not None
     assert "sk_meta_value" not in repr(listing)
     assert not hasattr(listing[0], "ciphertext")
+
+
+async def test_batched_replace_skips_rows_changed_since_read(sqlite_store: SqliteStore, tmp_path: Path) -> None:
+    await seed_secrets(sqlite_store, Vault.from_ring(RING_1), ["wsa"], 3)
+    rows = await sqlite_store.list_secrets("wsa")
+
+    replaced = await sqlite_store.replace_secret_ciphertexts(
+        [(rows[0].id, rows[0].ciphertext, b"new-0", 2), (rows[1].id, b"stale", b"new-1", 2)]
+    )
+
+    assert replaced == 1
+    after = {row.id: row for row in await sqlite_store.list_secrets("wsa")}
+    assert (after[rows[0].id].ciphertext, after[rows[0].id].key_id) == (b"new-0", 2)
+    assert (after[rows[1].id].ciphertext, after[rows[1].id].key_id) == (rows[1].ciphertext, 1)
