@@ -22,8 +22,6 @@ from ..backends import open_backends
 from ..config import Settings
 from ..logs import configure_logging
 from ..openapi import SpecBundle
-from ..serving.runner import build_listeners, hypercorn_config, install_signal_handlers, new_event_loop_runner, serve_apps
-from ..demo.upstream import create_demo_upstream
 from .context import settings_of
 
 __all__ = ["register"]
@@ -72,6 +70,9 @@ def write_demo_file(path: Path, mcp_url: str, token: str) -> None:
 
 
 async def run_demo(settings: Settings, upstream_port: int, demo_file: Path) -> None:
+    from ..demo.upstream import create_demo_upstream
+    from ..serving.runner import build_listeners, hypercorn_config, install_signal_handlers, serve_apps
+
     upstream_url = f"http://127.0.0.1:{upstream_port}"
     upstream_token = secrets.token_urlsafe(32)
     client_token = await provision(settings, upstream_url, upstream_token)
@@ -89,6 +90,8 @@ async def run_demo(settings: Settings, upstream_port: int, demo_file: Path) -> N
 
 
 def demo_command(args: argparse.Namespace) -> int:
+    from ..serving.runner import new_event_loop_runner
+
     settings = settings_of(args)
     configure_logging(settings.server.log_level)
     with new_event_loop_runner() as runner:

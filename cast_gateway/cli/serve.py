@@ -8,7 +8,6 @@ import os
 from typing import Any
 
 from ..logs import configure_logging
-from ..serving.runner import new_event_loop_runner, run_gateway
 from .context import settings_of
 
 __all__ = ["register"]
@@ -20,6 +19,9 @@ def register(subcommands: Any) -> None:
 
 
 def serve_command(args: argparse.Namespace) -> int:
+    # Imported here: the serving stack takes seconds to import, which every other command skips.
+    from ..serving.runner import new_event_loop_runner, run_gateway
+
     settings = settings_of(args)
     configure_logging(settings.server.log_level)
     if settings.server.workers > 1:
