@@ -6,7 +6,7 @@ import asyncio
 
 import orjson
 import pytest
-from conftest import CURRENT_KEY, SPEC_V1, InternalApi, bundle, serve_app, spec_text
+from support.internal_api import CURRENT_KEY, SPEC_V1, InternalApi, bundle, serve_app, spec_text
 
 from cast_gateway.internal.app import build_internal_app
 from cast_gateway.internal.client import InternalClient

@@ -13,7 +13,7 @@ import asyncio
 
 import orjson
 import pytest
-from conftest import InternalApi, bundle
+from support.internal_api import InternalApi, bundle
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 

@@ -6,7 +6,7 @@ import time
 
 import orjson
 import pytest
-from conftest import CURRENT_KEY, PREVIOUS_KEY, InternalApi, bundle, serve_app
+from support.internal_api import CURRENT_KEY, PREVIOUS_KEY, InternalApi, bundle, serve_app
 
 from cast_gateway.internal.app import build_internal_app
 from cast_gateway.internal.client import InternalClient

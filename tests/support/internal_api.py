@@ -1,4 +1,15 @@
-"""A running internal API: real hypercorn on 127.0.0.1 over the embedded backends."""
+"""A running internal API: real hypercorn on 127.0.0.1 over the embedded backends.
+
+Fixtures (import them into a conftest.py or test module):
+
+``internal_api`` -> ``InternalApi``: url, port, app, backends, secrets, nonces, and
+    ``changes`` (the workspace ids passed to ``on_change``); ``client(key)`` makes a signed
+    client, ``send(method, url, headers, body)`` sends a request exactly as given.
+``internal_secrets`` -> the app's ``InternalSecrets`` (current key only); parametrize to change.
+``max_body_bytes`` -> the app's body limit (256 KiB, small enough to test 413 quickly).
+
+``serve_app(app)`` serves any ASGI app the same way, for a second replica or a restart.
+"""
 
 from __future__ import annotations
 
