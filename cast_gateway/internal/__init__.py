@@ -11,7 +11,7 @@ Exceptions::
     ├── SignatureError (PermissionError)        a request signature did not verify
     ├── NonceStoreError (ConnectionError)       the nonce store is unreachable or full
     ├── InternalConfigError (ValueError)        a signing secret in the environment is unusable
-    └── RemoteError                             the client got an error answer
+    └── RemoteError                             the client got an error response
         ├── RemoteRequestError (ValueError)     400, 409, 413, 422
         ├── RemoteAuthError (PermissionError)   401
         ├── RemoteNotFoundError (LookupError)   404

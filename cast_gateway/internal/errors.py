@@ -48,7 +48,7 @@ class RemoteError(InternalApiError):
         self.status = status
         self.code = code
         self.message = message
-        # The JSON pointer into the spec, for 422 answers about a spec that does not compile.
+        # The JSON pointer into the spec, for a 422 response about a spec that does not compile.
         self.pointer = pointer
 
 

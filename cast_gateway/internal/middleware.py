@@ -63,7 +63,7 @@ class SignatureMiddleware:
             method=scope["method"],
             # Two Host headers make the target ambiguous; signing "" then fails the check.
             host=hosts[0] if len(hosts) == 1 else "",
-            # Bytes from the wire, decoded one to one, so that the verifier sees what was sent.
+            # Bytes from the wire, decoded one to one, so that the verifier checks what was sent.
             raw_path=(scope.get("raw_path") or scope["path"].encode()).decode("latin-1"),
             raw_query=scope.get("query_string", b"").decode("latin-1"),
             body=body,

@@ -48,7 +48,7 @@ def response_for_exception(exc: BaseException, *, route: str) -> JSONResponse:
     """Map an exception from a handler to its error response, logging one line."""
     status, code = _classify(exc)
     if status >= 500:
-        # The traceback helps the operator; it holds the exception, never the request body.
+        # The traceback helps the operator. It contains the exception, never the request body.
         logger.error("internal API %s failed with %s", route, type(exc).__name__, exc_info=status == 500)
     else:
         logger.info("internal API %s: %d %s: %s", route, status, code, str(exc)[:MAX_MESSAGE_CHARS])

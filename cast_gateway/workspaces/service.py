@@ -36,8 +36,8 @@ logger = logging.getLogger(__name__)
 WORKSPACE_PURGE_DAYS = 30
 MAX_SECRET_BYTES = 16 * 1024
 SPEC_EXTENSIONS = {"json": "json", "yaml": "yaml", "yml": "yaml"}
-# Changes of one workspace are serialised within a process; a compare-and-set lost to
-# another replica is retried this many times in all before ConflictError reaches the caller.
+# Changes of one workspace are serialised within a process. A change that loses its
+# compare-and-set to another replica is tried this many times in all, then raises ConflictError.
 CHANGE_ATTEMPTS = 5
 
 

@@ -13,7 +13,7 @@ from cast_gateway.internal.client import InternalClient
 from cast_gateway.internal.errors import RemoteAuthError
 from cast_gateway.internal.keys import InternalSecrets, SigningKey
 from cast_gateway.internal.middleware import UNAUTHORIZED_MESSAGE
-from cast_gateway.internal.nonces import MemoryNonceStore
+from cast_gateway.internal.nonces import MemoryNonceStore, RedisNonceStore
 
 PATH = "/internal/v1/workspaces/shop"
 BODY = orjson.dumps({"settings": {"note": "changed"}})
@@ -176,3 +176,33 @@ async def test_rotation_overlap_then_old_secret_fails(internal_api: InternalApi)
             assert (await new_client.get_workspace("rotated-old"))["id"] == "rotated-old"
             with pytest.raises(RemoteAuthError):
                 await old_client.get_workspace("rotated-new")
+
+
+@pytest.mark.anyio
+async def test_redis_nonces_reject_replay_across_replicas(internal_api: InternalApi, redis_url: str) -> None:
+    import redis.asyncio
+
+    await make_workspaces(internal_api)
+    redis_client = redis.asyncio.Redis.from_url(redis_url)
+    service = internal_api.backends.service
+    # Two replicas that share one Redis: a request accepted by one is a replay to the other.
+    first = build_internal_app(service, secrets=internal_api.secrets, nonces=RedisNonceStore(redis_client))
+    second = build_internal_app(service, secrets=internal_api.secrets, nonces=RedisNonceStore(redis_client))
+    try:
+        async with serve_app(first) as first_port, serve_app(second) as second_port:
+            client = InternalClient(f"http://127.0.0.1:{first_port}", CURRENT_KEY)
+            url, headers = client.signed_request("PATCH", PATH, body=BODY)
+            first_status, _ = await internal_api.send("PATCH", url, headers, BODY)
+
+            # The Host header is signed, so the replay keeps the first replica's Host.
+            replay_url = url.replace(str(first_port), str(second_port))
+            replay_status, _ = await internal_api.send("PATCH", replay_url, headers, BODY)
+
+        ttl = await redis_client.ttl(f"cast:nonce:{CURRENT_KEY.key_id}:{headers['X-Cast-Nonce']}")
+    finally:
+        await redis_client.aclose()
+
+    assert first_status == 200
+    assert replay_status == 401
+    assert second.state.verifier.rejections["replayed-nonce"] == 1
+    assert 590 <= ttl <= 600
