@@ -31,6 +31,7 @@ from ..upstream import (
 )
 from ..vault import DecryptionError, SecretValue
 from ..workspaces.service import WorkspaceService
+from ..workspaces.tool_settings import merge_fixed_arguments
 from .metrics import Metrics
 from .runtime import WorkspaceRuntime
 
@@ -102,8 +103,7 @@ class ToolCaller:
                     Outcome.INTERNAL_ERROR,
                 )
             if tool.fixed_arguments:
-                # Values the workspace fixed win over anything the model sent under those names.
-                arguments = {**arguments, **tool.fixed_arguments}
+                arguments = merge_fixed_arguments(tool, arguments)
             request = build_request(tool, arguments, runtime.base_url)
         except (ArgumentError, RequestBuildError) as exc:
             return CallOutcome(error_result(f"Invalid arguments for {tool.name}: {exc}"), Outcome.INVALID_ARGUMENTS)

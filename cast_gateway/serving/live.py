@@ -7,7 +7,6 @@ sessions survive a spec change and are told about it with `tools/list_changed`.
 from __future__ import annotations
 
 import logging
-import weakref
 from typing import Any, Awaitable, Callable
 
 import anyio
@@ -48,8 +47,10 @@ class LiveWorkspace:
         self.stopped = anyio.Event()
         self._call = call
         self._bus = InMemorySubscriptionBus()
-        # Handshake-era sessions, to send list_changed on reload; weak so ended sessions drop out.
-        self._sessions: weakref.WeakSet[Any] = weakref.WeakSet()
+        # Handshake-era sessions by session id, to send list_changed on reload. The SDK builds
+        # a session object per request; any one of them reaches the connection's standalone
+        # stream, so the latest per id is kept.
+        self._sessions: dict[str, Any] = {}
 
         self.server = _GatewayServer(
             f"cast-{runtime.workspace_id}",
@@ -76,10 +77,21 @@ class LiveWorkspace:
         )
 
     async def _remember_session(self, ctx: Any, call_next: Callable[[Any], Awaitable[Any]]) -> Any:
-        session = getattr(ctx, "session", None)
-        if session is not None and hasattr(session, "send_tool_list_changed"):
-            self._sessions.add(session)
+        # The request header names the session; the initialize request has none yet, and
+        # every later request of the session carries it.
+        session_id = ctx.request.headers.get("mcp-session-id") if ctx.request is not None else None
+        if session_id is not None and ctx.session is not None:
+            self._sessions[session_id] = ctx.session
         return await call_next(ctx)
+
+    def _open_sessions(self) -> list[Any]:
+        # NOTE: the manager's session table is private (`_server_instances`, SDK 2.3.0); it is
+        # read only to forget ended sessions, and a missing table keeps every remembered one.
+        table = getattr(self.manager, "_server_instances", None)
+        if table is not None:
+            for ended in [session_id for session_id in self._sessions if session_id not in table]:
+                del self._sessions[ended]
+        return list(self._sessions.values())
 
     async def _list_tools(self, ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         return types.ListToolsResult(tools=list(self.runtime.mcp_tools))
@@ -98,7 +110,7 @@ class LiveWorkspace:
         if before == after:
             return
         await self._bus.publish(ToolsListChanged())
-        for session in list(self._sessions):
+        for session in self._open_sessions():
             try:
                 await session.send_tool_list_changed()
             except Exception:  # a session that is closing cannot be told; it re-lists on reconnect

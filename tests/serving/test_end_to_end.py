@@ -11,6 +11,8 @@ from typing import Any, AsyncIterator
 import httpx2
 import orjson
 import pytest
+from mcp import Client
+from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from cast_gateway.openapi import SpecBundle
@@ -257,15 +259,24 @@ async def test_removed_workspace_stops_while_other_serves(live: LiveGateway, alp
 
 async def test_spec_reload_notifies_sessions(live: LiveGateway, alpha: str, upstream: RecordingUpstream) -> None:
     smaller = SPEC.split("  /items:\n")[0] + "components:\n  securitySchemes:\n    bearerAuth: {type: http, scheme: bearer}\n"
-    async with mcp_client(live.mcp_url("alpha"), alpha) as client:
-        before = await client.list_tools()
-        await live.service.upload_spec("alpha", SpecBundle.single("inventory.yaml", (smaller % {"upstream": upstream.url}).encode()))
-        for _ in range(100):
-            after = await client.list_tools()
-            if len(after.tools) != len(before.tools):
-                break
-            await asyncio.sleep(0.02)
+    notified = asyncio.Event()
 
+    async def on_message(message: Any) -> None:
+        root = getattr(message, "root", message)
+        if getattr(root, "method", None) == "notifications/tools/list_changed":
+            notified.set()
+
+    headers = {"Authorization": f"Bearer {alpha}"}
+    http = httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0))
+    async with http, Client(streamable_http_client(live.mcp_url("alpha"), http_client=http), mode="legacy",
+                            message_handler=on_message) as client:
+        before = await client.list_tools()
+        bundle = SpecBundle.single("inventory.yaml", (smaller % {"upstream": upstream.url}).encode())
+        await live.service.upload_spec("alpha", bundle)
+        await asyncio.wait_for(notified.wait(), 10)
+        after = await client.list_tools()
+
+    assert len(before.tools) == 3
     assert [tool.name for tool in after.tools] == ["getItem"]
 
 
