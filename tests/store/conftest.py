@@ -8,18 +8,10 @@ from typing import AsyncIterator
 import pytest
 
 from cast_gateway.store import Store
-from cast_gateway.store.mysql import MySqlOptions, MySqlStore
+from cast_gateway.store.mysql import MySqlStore
 from cast_gateway.store.sqlite import SqliteStore
+from support.backend_options import mysql_options
 from support.servers import MariaDb
-
-
-def mysql_options(server: MariaDb, **overrides: object) -> MySqlOptions:
-    values: dict[str, object] = dict(
-        host=server.host, port=server.port, user=server.user, password=server.password, database=server.database,
-        pool_size=4, tls_required=server.tls, tls_ca=str(server.ca_path),
-    )
-    values.update(overrides)
-    return MySqlOptions(**values)  # type: ignore[arg-type]
 
 
 @pytest.fixture(params=["sqlite", "mariadb"])

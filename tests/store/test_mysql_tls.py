@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import mysql_options
+from support.backend_options import mysql_options
 
 from cast_gateway.store import StoreUnavailableError, WorkspaceRecord
 from cast_gateway.store.mysql import InsecureTransportError, MySqlStore, probe_tls_support
