@@ -80,8 +80,13 @@ class AuditWriter:
             logger.exception("audit writer stopped with %d events unwritten", self.backlog)
 
     async def flush(self) -> None:
-        """Write every queued event now (tests and shutdown)."""
-        await self._flush_all()
+        """Return once every event recorded so far is written."""
+        if self._task is not None and not self._task.done():
+            # The writer task owns the pending batch while it runs: wait for it rather than
+            # write the same events from a second task.
+            await self._queue.join()
+        else:
+            await self._flush_all()
 
     async def _flush_all(self) -> None:
         while self._pending or not self._queue.empty():
@@ -100,6 +105,8 @@ class AuditWriter:
             return
         await self._store.insert_audit(self._pending)
         self.written += len(self._pending)
+        for _event in self._pending:
+            self._queue.task_done()
         self._pending = []
 
     async def _run(self) -> None:

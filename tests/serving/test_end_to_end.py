@@ -16,12 +16,14 @@ from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
 
 from cast_gateway.openapi import SpecBundle
+from support.leaks import register_session_secret
 from support.gateway import LiveGateway, local_settings, mcp_client, running_gateway
 from support.upstream import RecordingUpstream, Reply
 
 pytestmark = pytest.mark.anyio
 
 PLANTED_UPSTREAM_TOKEN = "planted-upstream-bearer-7f3a9c1e5b"
+register_session_secret(PLANTED_UPSTREAM_TOKEN)  # the suite-wide leak check scans every test for it
 
 SPEC = """
 openapi: 3.1.0

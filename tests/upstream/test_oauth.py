@@ -13,11 +13,13 @@ from cast_gateway.openapi import SecurityScheme
 from cast_gateway.upstream import EgressPolicy, UpstreamClient
 from cast_gateway.upstream.oauth import ClientCredentialsTokens, OAuthTokenError
 from cast_gateway.vault import SecretValue
+from support.leaks import register_session_secret
 from support.upstream import RecordedRequest, RecordingUpstream, Reply
 
 pytestmark = pytest.mark.anyio
 
 PLANTED_CLIENT_SECRET = "planted-oauth-client-secret-91c2"
+register_session_secret(PLANTED_CLIENT_SECRET)
 
 
 @pytest.fixture
