@@ -40,7 +40,24 @@ class SpecBundle:
 
 @dataclass(frozen=True)
 class ParameterSpec:
-    """A path, query, header or cookie parameter and the argument that feeds it."""
+    """A path, query, header or cookie parameter and the argument that feeds it.
+
+    - `name`: the wire name (as the spec spells it; for headers the spec's spelling).
+    - `argument`: the key of the tool argument that holds the value. It is `name`, made
+      client-safe if needed (see `schema.safe_key`), plus `__path`/`__query`/`__header`/
+      `__cookie` when the same name is used in several locations of the operation.
+    - `schema`: the converted JSON Schema 2020-12 of the value (the same object that sits
+      under `input_schema["properties"][argument]`).
+    - `style`/`explode`: the OpenAPI serialisation, with the spec's defaults filled in
+      (path and header `simple`, query and cookie `form`; `explode` is true only for `form`
+      unless the spec says otherwise). Swagger 2.0 `collectionFormat` maps to csv ->
+      `form`/`simple` without explode, multi -> `form` with explode, ssv -> `spaceDelimited`,
+      pipes -> `pipeDelimited`, tsv -> `tabDelimited` (a Swagger 2.0 only style: values
+      joined by a tab).
+    - `content_type`: set when the spec gives the parameter a `content` map instead of a
+      schema; the value is then serialised as that media type (JSON for `application/json`).
+    - `names`: the NameMap (see `BodySpec.names`) of renamed keys inside an object value.
+    """
 
     name: str
     location: ParameterLocation
@@ -50,14 +67,36 @@ class ParameterSpec:
     style: str = "simple"
     explode: bool = False
     allow_reserved: bool = False
+    content_type: str | None = None
+    names: Mapping[str, Any] | None = None
 
 
 @dataclass(frozen=True)
 class BodySpec:
     """How the request body is assembled from the arguments.
 
-    `properties` maps argument names to wire property names for a flattened object body;
-    `argument` names the single argument that carries a non-object body.
+    - `media_type`: the Content-Type to send (for multipart the builder adds the boundary).
+    - `kind`: `json` (`application/json`, `+json`), `form` (`x-www-form-urlencoded`),
+      `multipart` (`multipart/*`), `binary` (any other non-text type: the argument is base64
+      and the decoded bytes are the body), `text` (`text/*` and XML: the argument is sent as
+      UTF-8 text).
+    - `required`: the spec marks the body required.
+    - `properties`: for a flattened object body, argument name -> wire property name, in
+      schema order. Empty when the body is one argument.
+    - `argument`: the single argument that holds a non-flattened body (always `"body"`);
+      None when `properties` is used.
+    - `schema`: the converted JSON Schema of the whole body.
+    - `encoding`: the OpenAPI Encoding Object by wire property name for form and multipart
+      bodies (`contentType`, `style`, `explode`, `allowReserved`, `headers`), copied as
+      plain data.
+    - `files`: wire property names of multipart parts that carry files: their arguments are
+      base64 strings (or arrays of them) to send as bytes with a filename and the content
+      type from `encoding` (default `application/octet-stream`).
+    - `names`: argument name -> NameMap for keys renamed inside argument values. A NameMap
+      is a dict with optional entries `keys` ({client key: wire key} at this level),
+      `properties` ({client key: NameMap} for nested objects), `items` (NameMap for array
+      elements) and `additionalProperties` (NameMap for map values). The builder renames
+      client keys back to wire keys while it walks a value; keys not listed are unchanged.
     """
 
     media_type: str
@@ -67,6 +106,8 @@ class BodySpec:
     argument: str | None = None
     schema: Mapping[str, Any] = field(default_factory=dict)
     encoding: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    files: tuple[str, ...] = ()
+    names: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -85,7 +126,8 @@ class SecurityScheme:
     """A security scheme of the spec, by the name the spec gives it.
 
     `location` and `parameter_name` apply to apiKey schemes, `http_scheme` to http ones
-    (`bearer`, `basic`), `token_url` to OAuth2 client-credentials flows.
+    (`bearer`, `basic`, lower-cased), `token_url` and `scopes` (all the flow declares) to
+    OAuth2 client-credentials flows; other OAuth2 flows have no `token_url`.
     """
 
     name: str
@@ -101,9 +143,18 @@ class SecurityScheme:
 class Tool:
     """One operation of the spec, as an MCP tool plus the template of its upstream request.
 
-    `security` lists the alternatives the spec allows; each alternative is a tuple of
-    scheme names that must all be applied. An empty tuple means no credential is needed,
-    and a tuple holding one empty alternative means the spec makes auth optional.
+    `security` lists the alternatives the spec allows (operation `security` replaces the
+    global one); each alternative is a sorted tuple of scheme names that must all be
+    applied. An empty tuple means no credential is needed (`security: []` or none declared),
+    and an empty alternative `()` among others means the spec makes auth optional.
+    `scopes` gives the OAuth2 scopes this operation asks for, by scheme name.
+
+    `path` is the spec's path template (`/pets/{petId}`), to append to the server URL.
+    `servers` are the path-item or operation level server URLs, variables filled in; empty
+    means the spec-level ones (`CompiledSpec.servers`). A relative URL stays relative.
+    `accept` is the response media type to ask for (the JSON one of the success response
+    when there is one). `operation_id` is the spec's operationId, unsanitised. `pointer` is
+    the JSON pointer of the operation in the main file.
     """
 
     name: str
@@ -119,6 +170,10 @@ class Tool:
     servers: tuple[str, ...] = ()
     operation_id: str | None = None
     pointer: str = ""
+    scopes: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
+    accept: str | None = None
+    deprecated: bool = False
+    tags: tuple[str, ...] = ()
     # Argument values set by the workspace's tool settings. They are removed from
     # `input_schema`, so the model never sees them, and merged into the arguments of
     # every call (see `cast_gateway.workspaces.tool_settings.merge_fixed_arguments`).
@@ -138,6 +193,9 @@ class SpecWarning:
 
 @dataclass(frozen=True)
 class CompiledSpec:
+    """A compiled spec. `servers` are the spec-level server URLs with variables filled in,
+    relative ones left relative. `warnings` lists what the compiler skipped or changed."""
+
     title: str
     version: str
     openapi_version: str

@@ -1,0 +1,163 @@
+"""compile_spec: a bundle of spec files to a CompiledSpec. Pure: no I/O, no network."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from .errors import MissingFileError, OperationError, SpecError
+from .loader import MAX_SPEC_BYTES, parse_document, source_text
+from .model import CompiledSpec, SpecBundle, SpecWarning, Tool
+from .naming import MAX_NAME_LENGTH, MIN_NAME_LENGTH, NameAllocator, base_name
+from .operations import OperationContext, OperationSource, build_tool
+from .refs import Location, RefResolver, pointer_join
+from .schema import SchemaConverter
+from .security import parse_requirements, parse_schemes
+from .servers import expand_servers
+from .swagger2 import convert_swagger2
+
+__all__ = ["compile_spec", "METHODS"]
+
+logger = logging.getLogger(__name__)
+
+METHODS = ("get", "put", "post", "delete", "options", "head", "patch", "trace", "query")
+"""Path-item keys that are operations (`query` is new in OpenAPI 3.2)."""
+
+
+def _check_size(bundle: SpecBundle, max_spec_bytes: int) -> None:
+    total = sum(len(data) for data in bundle.files.values())
+    if total > max_spec_bytes:
+        raise SpecError(
+            f"spec {bundle.main!r}: upload is {total} bytes, over the limit of {max_spec_bytes} bytes; "
+            "raise the spec size limit setting or split the spec"
+        )
+    if bundle.main not in bundle.files:
+        raise SpecError(f"spec {bundle.main!r}: the main file is not in the uploaded bundle")
+
+
+def _version(document: dict[str, Any], name: str) -> str:
+    if "swagger" in document:
+        version = source_text(document["swagger"])
+        if not version.startswith("2"):
+            raise SpecError(f"spec {name!r} at /swagger: version {version!r} is not supported; use Swagger 2.0 or OpenAPI 3.x")
+        return version
+    if "openapi" in document:
+        version = source_text(document["openapi"])
+        if not version.startswith("3"):
+            raise SpecError(f"spec {name!r} at /openapi: version {version!r} is not supported; use OpenAPI 3.0, 3.1 or 3.2")
+        return version
+    raise SpecError(f"spec {name!r} at /: neither 'openapi' nor 'swagger' is set; this is not an OpenAPI document")
+
+
+def _operations(document: dict[str, Any], resolver: RefResolver, main: str, problems: list[tuple[str, str]]):
+    paths = document.get("paths")
+    if paths is None:
+        return
+    if not isinstance(paths, dict):
+        raise SpecError(f"spec {main!r} at /paths: 'paths' is {type(paths).__name__}, not an object")
+    for path, raw_item in paths.items():
+        path_at = Location(main, pointer_join("/paths", str(path)))
+        if not isinstance(path, str) or not path.startswith("/"):
+            problems.append((path_at.pointer, f"path {str(path)!r} does not start with '/'; its operations are skipped"))
+            continue
+        try:
+            path_item, item_at = resolver.resolve(raw_item, path_at)
+        except MissingFileError:
+            raise
+        except OperationError as exc:
+            problems.append((path_at.pointer, f"path item skipped: {exc}"))
+            continue
+        if not isinstance(path_item, dict):
+            problems.append((path_at.pointer, "path item is not an object; skipped"))
+            continue
+        for method in METHODS:
+            operation = path_item.get(method)
+            if operation is None:
+                continue
+            at = item_at.child(method)
+            if not isinstance(operation, dict):
+                problems.append((at.pointer, f"operation is {type(operation).__name__}, not an object; skipped"))
+                continue
+            yield OperationSource(method, path, path_item, operation, item_at, at)
+
+
+def compile_spec(bundle: SpecBundle, *, prefix_budget: int = 0, max_spec_bytes: int = MAX_SPEC_BYTES) -> CompiledSpec:
+    """Compile a spec bundle into tools.
+
+    `prefix_budget` is how many characters of the 64 a client may put before tool names.
+    Raises SpecError when the spec as a whole cannot be used; a problem inside one
+    operation skips that operation with a warning instead.
+    """
+    limit = MAX_NAME_LENGTH - prefix_budget
+    if prefix_budget < 0 or limit < MIN_NAME_LENGTH:
+        raise SpecError(
+            f"prefix budget {prefix_budget!r} is out of range: it must be between 0 and {MAX_NAME_LENGTH - MIN_NAME_LENGTH}"
+        )
+    _check_size(bundle, max_spec_bytes)
+    main = bundle.main
+    document = parse_document(main, bundle.files[main])
+    if not isinstance(document, dict):
+        raise SpecError(f"spec {main!r} at /: the document is {type(document).__name__}, not an object")
+    version = _version(document, main)
+    problems: list[tuple[str, str]] = []
+
+    def load(name: str) -> Any:
+        if name not in bundle.files:
+            raise KeyError(name)
+        return parse_document(name, bundle.files[name])
+
+    if version.startswith("2"):
+        document = convert_swagger2(document, main, problems)
+    resolver = RefResolver(main, {main: document}, load)
+
+    components = document.get("components") if isinstance(document.get("components"), dict) else {}
+    schemes, scheme_problems = parse_schemes(components.get("securitySchemes"))
+    problems.extend(("/components/securitySchemes", problem) for problem in scheme_problems)
+    global_requirements = parse_requirements(document.get("security"))
+    global_security, global_scopes = ((), {})
+    if global_requirements is not None:
+        global_security, global_scopes, requirement_problems = global_requirements
+        problems.extend(("/security", problem) for problem in requirement_problems)
+
+    context = OperationContext(
+        resolver=resolver,
+        converter=SchemaConverter(resolver, openapi30=not version.startswith(("3.1", "3.2")), problems=problems),
+        schemes=schemes,
+        global_security=global_security,
+        global_scopes=dict(global_scopes),
+        problems=problems,
+    )
+    names = NameAllocator(limit)
+    tools: list[Tool] = []
+    first_owner: dict[str, str] = {}
+    for source in _operations(document, resolver, main, problems):
+        wanted = base_name(source.operation.get("operationId"), source.method, source.path)
+        try:
+            tool_name = names.allocate(wanted, f"{source.method} {source.path}")
+            tool = build_tool(source, tool_name, context)
+        except MissingFileError as exc:
+            raise SpecError(f"spec {main!r} at {source.at.pointer}: {exc}") from exc
+        except (OperationError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+            # Lenient by design: one broken spot costs only its operation.
+            problems.append((source.at.pointer, f"operation {source.method.upper()} {source.path} skipped: {exc}"))
+            continue
+        if tool_name != wanted and wanted in first_owner:
+            problems.append(
+                (source.at.pointer, f"tool name {wanted!r} is already used by {first_owner[wanted]}; named {tool_name!r}")
+            )
+        first_owner.setdefault(wanted, f"{source.method.upper()} {source.path}")
+        tools.append(tool)
+
+    info = document.get("info") if isinstance(document.get("info"), dict) else {}
+    warnings = tuple(SpecWarning(pointer, message) for pointer, message in problems)
+    for warning in warnings:
+        logger.debug("spec %r: %s", main, warning)
+    return CompiledSpec(
+        title=source_text(info.get("title")) if info.get("title") is not None else "",
+        version=source_text(info.get("version")) if info.get("version") is not None else "",
+        openapi_version=version,
+        tools=tuple(tools),
+        security_schemes=schemes,
+        servers=expand_servers(document.get("servers")),
+        warnings=warnings,
+    )

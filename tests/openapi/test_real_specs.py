@@ -1,0 +1,120 @@
+"""Every spec in the shared corpus compiles into tools that clients accept."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+from jsonschema import Draft202012Validator
+
+from cast_gateway.openapi import SpecError
+
+from corpus import SPEC_FILES, compiled_spec
+
+@pytest.fixture(params=SPEC_FILES, ids=[p.name for p in SPEC_FILES])
+def real_spec(request):
+    return request.param, compiled_spec(request.param)
+
+
+NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+OPENAPI_ONLY = {"nullable", "discriminator", "xml", "externalDocs", "example"}
+
+
+def _walk(schema, visit):
+    """Call visit on every schema object inside a converted schema."""
+    stack = [schema]
+    seen: set[int] = set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        visit(node)
+        for key in ("properties", "patternProperties", "$defs"):
+            if isinstance(node.get(key), dict):
+                stack.extend(value for value in node[key].values() if isinstance(value, dict))
+        for key in ("items", "additionalProperties", "not", "contains", "propertyNames"):
+            if isinstance(node.get(key), dict):
+                stack.append(node[key])
+        for key in ("oneOf", "anyOf", "allOf", "prefixItems"):
+            if isinstance(node.get(key), list):
+                stack.extend(value for value in node[key] if isinstance(value, dict))
+
+
+def test_corpus_is_present():
+    assert len(SPEC_FILES) >= 30
+
+
+def test_spec_compiles_without_error(real_spec):
+    path, compiled = real_spec
+    assert not isinstance(compiled, SpecError), str(compiled)
+
+
+def test_spec_with_operations_yields_tools(real_spec):
+    path, compiled = real_spec
+    document = path.read_text(encoding="utf-8")
+    has_paths = '"paths"' in document or "\npaths:" in document
+    if isinstance(compiled, SpecError):
+        raise AssertionError(str(compiled))
+    operations = sum(1 for _ in compiled.tools) + sum(1 for w in compiled.warnings if "skipped" in w.message)
+    if has_paths and operations:
+        assert compiled.tools
+
+
+def test_tool_names_valid_and_unique(real_spec):
+    _, compiled = real_spec
+    assert not isinstance(compiled, SpecError), str(compiled)
+    names = [tool.name for tool in compiled.tools]
+    assert all(NAME.match(name) for name in names), [n for n in names if not NAME.match(n)]
+    assert len(set(names)) == len(names)
+
+
+def test_input_schemas_accepted_by_clients(real_spec):
+    _, compiled = real_spec
+    assert not isinstance(compiled, SpecError), str(compiled)
+    for tool in compiled.tools:
+        schema = tool.input_schema
+        assert schema["type"] == "object", tool.name
+        assert isinstance(schema["properties"], dict), tool.name
+        assert not {"oneOf", "anyOf", "allOf"} & set(schema), tool.name
+        Draft202012Validator.check_schema(schema)
+
+        def visit(node, tool=tool):
+            assert "$ref" not in node, tool.name
+            assert not OPENAPI_ONLY & set(node), (tool.name, OPENAPI_ONLY & set(node))
+            assert not any(str(key).startswith("x-") for key in node), tool.name
+            kind = node.get("type")
+            if kind == "array" or (isinstance(kind, list) and "array" in kind):
+                assert "items" in node, tool.name
+            for key in node.get("properties", {}):
+                assert NAME.match(key), (tool.name, key)
+
+        _walk(schema, visit)
+
+
+def test_output_schemas_are_objects(real_spec):
+    _, compiled = real_spec
+    assert not isinstance(compiled, SpecError), str(compiled)
+    for tool in compiled.tools:
+        if tool.output_schema is not None:
+            assert tool.output_schema["type"] == "object", tool.name
+            Draft202012Validator.check_schema(tool.output_schema)
+
+
+def test_tools_list_serialises(real_spec):
+    _, compiled = real_spec
+    assert not isinstance(compiled, SpecError), str(compiled)
+    listed = [
+        {"name": t.name, "description": t.description, "inputSchema": t.input_schema, "outputSchema": t.output_schema}
+        for t in compiled.tools
+    ]
+    assert json.loads(json.dumps(listed))[0:1] == listed[0:1]
+
+
+def test_parameters_keep_their_type(real_spec):
+    _, compiled = real_spec
+    assert not isinstance(compiled, SpecError), str(compiled)
+    for tool in compiled.tools:
+        for parameter in tool.parameters:
+            assert tool.input_schema["properties"][parameter.argument] is parameter.schema
