@@ -12,7 +12,7 @@ __all__ = ["register"]
 
 
 def register(subcommands: Any) -> None:
-    workspace = subcommands.add_parser("workspace", help="create, update, show and delete workspaces")
+    workspace = subcommands.add_parser("workspace", help="create workspaces, replace their specs and delete them")
     actions = workspace.add_subparsers(dest="action", required=True, metavar="ACTION")
 
     create = actions.add_parser("create", help="create a workspace from an OpenAPI spec")
