@@ -1,4 +1,4 @@
-"""The shared cache: Redis holds each workspace's sealed config and carries invalidations.
+"""The shared cache: Redis stores each workspace's sealed config and carries invalidations.
 
 Values arrive already encrypted under the vault's cache subkey, so Redis only ever
 stores ciphertext. `evict` deletes the key and publishes the workspace id on a channel;
@@ -35,8 +35,8 @@ SOCKET_TIMEOUT_S = 2.0
 RECONNECT_DELAY_MIN_S = 0.1
 RECONNECT_DELAY_MAX_S = 5.0
 # Invalidations that could not be published during an outage are kept (one per workspace)
-# and published once Redis is back; past this bound the oldest are dropped, and those
-# workspaces then refresh only when their cache entry expires.
+# and published once Redis is back. Past this bound the oldest are dropped, so those
+# workspaces refresh on other replicas only when their cache entry expires.
 MAX_PENDING_INVALIDATIONS = 10_000
 
 

@@ -70,6 +70,9 @@ __all__ = [
     "TlsFiles",
     "free_port",
     "make_tls_files",
+    "start_mariadb",
+    "start_moto",
+    "start_redis",
     "wait_until",
     "mariadb",
     "mariadb_plain",
@@ -473,19 +476,25 @@ def _http_ok(url: str) -> bool:
         return int(response.status) == 200
 
 
-@pytest.fixture(scope="session")
-def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    folder = tmp_path_factory.mktemp("moto")
+def start_moto(folder: Path) -> tuple[ServerProcess, str]:
+    """Start moto's server with dummy AWS credentials in its environment; return it and its endpoint URL."""
+    folder.mkdir(parents=True, exist_ok=True)
     port = free_port()
     env = {**os.environ, **AWS_TEST_ENV}
     server = ServerProcess("moto_server", _moto_argv(port), folder / "moto.log", env=env)
     endpoint = f"http://{LOOPBACK}:{port}"
+    server.start()
+    wait_until(lambda: _http_ok(f"{endpoint}/moto-api/"), server, "answering HTTP")
+    return server, endpoint
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     with pytest.MonkeyPatch.context() as patch:
         for name, value in AWS_TEST_ENV.items():
             patch.setenv(name, value)
-        server.start()
+        server, endpoint = start_moto(tmp_path_factory.mktemp("moto"))
         try:
-            wait_until(lambda: _http_ok(f"{endpoint}/moto-api/"), server, "answering HTTP")
             yield endpoint
         finally:
             server.stop()
