@@ -23,6 +23,7 @@ from starlette.routing import Route
 from ..audit import AuditWriter, RetentionJob
 from ..backends import Backends, open_backends
 from ..config import Settings
+from ..store import StoreError
 from ..upstream import EgressPolicy, UpstreamClient
 from ..workspaces.service import WorkspaceNotFoundError
 from .auth import TokenAuthenticator
@@ -64,7 +65,13 @@ class MCPEndpoint:
     async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
         gateway: Gateway = self._app.state.gateway
         workspace_id = scope["path_params"]["workspace"]
-        principal = await gateway.auth.authenticate(Headers(scope=scope).get("authorization"), workspace_id)
+        try:
+            principal = await gateway.auth.authenticate(Headers(scope=scope).get("authorization"), workspace_id)
+        except StoreError:
+            logger.warning("client token of a request to %s could not be checked: store unavailable", workspace_id)
+            gateway.metrics.count("store_unavailable_total")
+            response = jsonrpc_error(503, -32603, "The gateway cannot check client tokens right now; retry shortly.")
+            return await response(scope, receive, send)
         if principal is None:
             gateway.metrics.count("unauthorized_total")
             response: Response = JSONResponse(

@@ -8,17 +8,20 @@ the same 401, for existing and unknown workspaces alike, so ids cannot be probed
 from __future__ import annotations
 
 import hmac
+import logging
 import time
 from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Callable
 
-from ..store import ClientTokenRecord
+from ..store import ClientTokenRecord, StoreError
 from ..vault import Purpose, Vault
 from ..workspaces.service import WorkspaceService
 from ..workspaces.tokens import token_hash
 
 __all__ = ["TokenAuthenticator", "Principal", "TOKEN_CACHE_TTL_S", "TOKEN_CACHE_MAX"]
+
+logger = logging.getLogger(__name__)
 
 # Positive and negative lookups are cached briefly. Revoking a token or deleting its
 # workspace evicts the workspace, which drops its cached tokens on every replica at once;
@@ -71,7 +74,15 @@ class TokenAuthenticator:
         cached = self._cache.get(digest)
         if cached is not None and cached[0] > now:
             return cached[1]
-        record = await self._service.store.find_client_token(digest)
+        try:
+            record = await self._service.store.find_client_token(digest)
+        except StoreError:
+            if cached is None:
+                raise
+            # The database is down: keep warm clients working on their last good lookup.
+            # Revocations still arrive through cache evictions, which need no database.
+            logger.warning("token lookup failed; using the cached result until the store is back")
+            return cached[1]
         self._cache[digest] = (now + TOKEN_CACHE_TTL_S, record)
         self._cache.move_to_end(digest)
         while len(self._cache) > TOKEN_CACHE_MAX:
