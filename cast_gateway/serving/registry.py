@@ -3,6 +3,12 @@
 Workspaces are built lazily: a replica serves only the workspaces its clients use, and a
 restart costs nothing until a request arrives. Concurrent first requests for one
 workspace share one build.
+
+A change of a live workspace (an invalidation from any replica) starts a rebuild at
+once. Requests that arrive while it runs wait for it (bounded by REFRESH_WAIT_S), so
+the first call after a change uses the new secrets and tools, not the old runtime.
+Rebuilds of one workspace run one after another, so a slow older rebuild can never
+overwrite a newer one.
 """
 
 from __future__ import annotations
@@ -22,6 +28,11 @@ __all__ = ["Registry"]
 
 logger = logging.getLogger(__name__)
 
+# How long a request waits for its workspace's rebuild before the last good runtime
+# serves it. A rebuild reads the store, the cache and the blob store, whose own
+# timeouts can be longer than this.
+REFRESH_WAIT_S = 5.0
+
 
 class Registry:
     def __init__(self, service: WorkspaceService, settings: ServerSettings, call: CallHandler, metrics: Metrics) -> None:
@@ -32,7 +43,10 @@ class Registry:
         self._live: dict[str, LiveWorkspace] = {}
         self._building: dict[str, asyncio.Future[LiveWorkspace]] = {}
         self._task_group: anyio.abc.TaskGroup | None = None
-        self._refreshing: set[asyncio.Task[None]] = set()
+        # The latest rebuild of each changed workspace (each waits for the one before it),
+        # and every rebuild still running, so that close() cancels them all.
+        self._refreshing: dict[str, asyncio.Task[None]] = {}
+        self._refresh_tasks: set[asyncio.Task[None]] = set()
         metrics.gauge("live_workspaces", lambda: float(len(self._live)))
 
     def attach(self, task_group: anyio.abc.TaskGroup) -> None:
@@ -48,6 +62,10 @@ class Registry:
 
     async def get(self, workspace_id: str) -> LiveWorkspace:
         """The live workspace, built now if needed; WorkspaceNotFoundError when it does not exist."""
+        refreshing = self._refreshing.get(workspace_id)
+        if refreshing is not None:
+            # asyncio.wait neither raises the rebuild's error nor cancels it on timeout.
+            await asyncio.wait([refreshing], timeout=REFRESH_WAIT_S)
         live = self._live.get(workspace_id)
         if live is not None:
             return live
@@ -87,11 +105,20 @@ class Registry:
         """Called for every change of a workspace on any replica: refresh or remove it here."""
         if workspace_id not in self._live:
             return
-        task = asyncio.create_task(self._refresh(workspace_id), name=f"workspace-refresh-{workspace_id}")
-        self._refreshing.add(task)
-        task.add_done_callback(self._refreshing.discard)
+        previous = self._refreshing.get(workspace_id)
+        task = asyncio.create_task(self._refresh(workspace_id, previous), name=f"workspace-refresh-{workspace_id}")
+        self._refreshing[workspace_id] = task
+        self._refresh_tasks.add(task)
+        task.add_done_callback(lambda done: self._refresh_done(workspace_id, done))
 
-    async def _refresh(self, workspace_id: str) -> None:
+    def _refresh_done(self, workspace_id: str, task: asyncio.Task[None]) -> None:
+        self._refresh_tasks.discard(task)
+        if self._refreshing.get(workspace_id) is task:
+            del self._refreshing[workspace_id]
+
+    async def _refresh(self, workspace_id: str, previous: asyncio.Task[None] | None) -> None:
+        if previous is not None:
+            await asyncio.wait([previous])
         live = self._live.get(workspace_id)
         if live is None:
             return
@@ -127,7 +154,7 @@ class Registry:
         live.stopped.set()
 
     async def close(self) -> None:
-        for task in list(self._refreshing):
+        for task in list(self._refresh_tasks):
             task.cancel()
         for workspace_id in list(self._live):
             live = self._live.pop(workspace_id)
