@@ -183,7 +183,7 @@ async def test_upstream_500_is_tool_error(live: LiveGateway, alpha: str, upstrea
 
 
 async def test_hanging_upstream_times_out_within_bound(live: LiveGateway, alpha: str, upstream: RecordingUpstream) -> None:
-    upstream.reply("/api/items", Reply(delay_s=10.0))
+    upstream.reply("/api/items", Reply(delay_s=3.0))
     async with mcp_client(live.mcp_url("alpha"), alpha) as client:
         started = time.monotonic()
         result = await client.call_tool("listItems", {})

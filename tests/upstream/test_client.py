@@ -70,7 +70,7 @@ async def test_body_past_cap_is_cut_and_counted(upstream: RecordingUpstream) -> 
 
 
 async def test_hanging_upstream_raises_timeout(upstream: RecordingUpstream) -> None:
-    upstream.reply("/slow", Reply(delay_s=5.0))
+    upstream.reply("/slow", Reply(delay_s=2.0))
     client = await open_client()
     try:
         with pytest.raises(UpstreamTimeoutError) as raised:
