@@ -218,7 +218,7 @@ def settings_from_mapping(data: Mapping[str, Any], source: str = "<mapping>") ->
         raise ConfigError(f"{source}: unknown section [{unknown[0]}]; known sections: {', '.join(sorted(sections))}")
     values: dict[str, Any] = {"source": source}
     for name, spec in sections.items():
-        cls = spec.default_factory  # type: ignore[misc]
+        cls = spec.default_factory
         try:
             values[name] = _section(cls, name, data.get(name, {}))  # type: ignore[arg-type]
         except ConfigError as exc:

@@ -64,7 +64,8 @@ def create_workspace(args: argparse.Namespace) -> int:
 
     async def main() -> tuple[Any, Any]:
         async with operations(args) as ops:
-            return await ops.create_workspace(args.workspace_id, bundle, base_url=args.base_url)
+            created: tuple[Any, Any] = await ops.create_workspace(args.workspace_id, bundle, base_url=args.base_url)
+            return created
 
     _record, compiled = run(main())
     print(f"workspace {args.workspace_id} created with {len(compiled.tools)} tools")
@@ -122,7 +123,8 @@ def delete_secret(args: argparse.Namespace) -> int:
 def create_token(args: argparse.Namespace) -> int:
     async def main() -> tuple[Any, str]:
         async with operations(args) as ops:
-            return await ops.create_token(args.workspace_id, args.label)
+            issued: tuple[Any, str] = await ops.create_token(args.workspace_id, args.label)
+            return issued
 
     record, token = run(main())
     print(json.dumps({"token_id": record.id, "token": token}))

@@ -70,14 +70,14 @@ class MCPEndpoint:
         except StoreError:
             logger.warning("client token of a request to %s could not be checked: store unavailable", workspace_id)
             gateway.metrics.count("store_unavailable_total")
-            response = jsonrpc_error(503, -32603, "The gateway cannot check client tokens right now; retry shortly.")
-            return await response(scope, receive, send)
+            unavailable = jsonrpc_error(503, -32603, "The gateway cannot check client tokens right now; retry shortly.")
+            return await unavailable(scope, receive, send)
         if principal is None:
             gateway.metrics.count("unauthorized_total")
-            response: Response = JSONResponse(
+            unauthorized = JSONResponse(
                 UNAUTHORIZED_BODY, status_code=401, headers={"WWW-Authenticate": 'Bearer realm="cast-gateway"'}
             )
-            return await response(scope, receive, send)
+            return await unauthorized(scope, receive, send)
 
         try:
             live = await gateway.registry.get(workspace_id)
@@ -86,8 +86,8 @@ class MCPEndpoint:
         except Exception:
             logger.exception("workspace %s could not be loaded", workspace_id)
             gateway.metrics.count("workspace_load_failures_total")
-            response = jsonrpc_error(503, -32603, "The workspace cannot be loaded right now; retry shortly.")
-            return await response(scope, receive, send)
+            failed = jsonrpc_error(503, -32603, "The workspace cannot be loaded right now; retry shortly.")
+            return await failed(scope, receive, send)
 
         scope[CLIENT_ID_KEY] = principal.client_id
         # With scope["user"] set, the SDK binds each session to this principal: another

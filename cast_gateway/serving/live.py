@@ -16,6 +16,7 @@ from mcp.server.lowlevel import NotificationOptions, Server
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.subscriptions import InMemorySubscriptionBus, ListenHandler, ToolsListChanged
 from mcp.server.transport_security import TransportSecuritySettings
+from mcp.shared.exceptions import MCPError
 
 from ..config import ServerSettings
 from .runtime import WorkspaceRuntime
@@ -96,11 +97,14 @@ class LiveWorkspace:
     async def _list_tools(self, ctx: ServerRequestContext[Any], params: types.PaginatedRequestParams | None) -> types.ListToolsResult:
         return types.ListToolsResult(tools=list(self.runtime.mcp_tools))
 
-    async def _call_tool(self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult | types.ErrorData:
+    async def _call_tool(self, ctx: ServerRequestContext[Any], params: types.CallToolRequestParams) -> types.CallToolResult:
         client_id = ""
         if ctx.request is not None:
             client_id = ctx.request.scope.get(CLIENT_ID_KEY, "")
-        return await self._call(self.runtime, params.name, params.arguments, client_id)
+        result = await self._call(self.runtime, params.name, params.arguments, client_id)
+        if isinstance(result, types.ErrorData):
+            raise MCPError(code=result.code, message=result.message)  # a JSON-RPC error, not a tool result
+        return result
 
     async def swap(self, runtime: WorkspaceRuntime) -> None:
         """Serve `runtime` from now on; tell sessions when the tool list changed."""

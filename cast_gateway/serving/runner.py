@@ -33,7 +33,7 @@ async def serve_apps(apps: list[tuple[Any, Config]], stop: asyncio.Event) -> Non
     """Serve each (app, config) until `stop` is set; a listener that fails stops the others."""
     async with asyncio.TaskGroup() as group:
         for app, config in apps:
-            group.create_task(serve(app, config, shutdown_trigger=stop.wait), name=f"listener-{config.bind[0]}")  # type: ignore[arg-type]
+            group.create_task(serve(app, config, shutdown_trigger=stop.wait), name=f"listener-{config.bind[0]}")
 
 
 def install_signal_handlers(stop: asyncio.Event) -> None:
