@@ -50,6 +50,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.handler(args) or 0)
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        # The reader of our output went away (as `| head` does): nothing left to tell it.
+        sys.stderr.close()
+        return 0
     except (CommandError, ValueError, LookupError, OSError, PermissionError) as exc:
         # Every such error carries a message made for the operator; no traceback.
         print(f"cast-gateway: error: {exc}", file=sys.stderr)
