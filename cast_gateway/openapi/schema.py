@@ -46,7 +46,10 @@ Large specs link hundreds of schemas to each other; expanding every path would m
 tool schemas megabytes long, which no model context can hold.
 """
 
-MAX_INLINE_NODES = 400
+MAX_OUTPUT_REF_DEPTH = 3
+"""The same bound for output schemas, which clients only display and check loosely."""
+
+MAX_INLINE_NODES = 250
 """Schema objects a nested reference may expand to. A larger one is expanded one level only
 (its own properties, their references cut), which bounds the size of every tool schema."""
 
@@ -137,7 +140,8 @@ class SchemaConverter:
     def convert(self, schema: Any, at: Location, mode: Mode) -> Converted:
         """Convert one schema. A broken reference at its root raises RefError (the caller
         skips the operation); one nested inside becomes a permissive schema and a warning."""
-        return self._convert(schema, at, _State(mode, self.max_ref_depth))
+        ceiling = self.max_ref_depth if mode == "input" else min(self.max_ref_depth, MAX_OUTPUT_REF_DEPTH)
+        return self._convert(schema, at, _State(mode, ceiling))
 
     def _convert(self, schema: Any, at: Location, state: _State) -> Converted:
         if schema is True or schema is None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
+from typing import Any
+
+from jsonschema import Draft202012Validator
 
 from cast_gateway.openapi import CompiledSpec, SpecBundle, SpecError, compile_spec
 
@@ -29,3 +33,77 @@ def compile_case(name: str, *extra: str, prefix_budget: int = 0) -> CompiledSpec
         files[other] = (CASES_DIR / other).read_bytes()
     return compile_spec(SpecBundle(main=name, files=files), prefix_budget=prefix_budget)
 
+
+_MAP_KEYWORDS = ("properties", "patternProperties", "$defs", "dependentSchemas")
+_ONE_KEYWORDS = (
+    "items",
+    "additionalProperties",
+    "not",
+    "contains",
+    "propertyNames",
+    "if",
+    "then",
+    "else",
+    "unevaluatedItems",
+    "unevaluatedProperties",
+    "contentSchema",
+)
+_LIST_KEYWORDS = ("allOf", "anyOf", "oneOf", "prefixItems")
+
+
+def schema_nodes(schema: Any) -> list[dict[str, Any]]:
+    """Return every distinct schema object in a schema (shared subschemas once)."""
+    found: list[dict[str, Any]] = []
+    seen: set[int] = set()
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict) or id(node) in seen:
+            continue
+        seen.add(id(node))
+        found.append(node)
+        for key in _MAP_KEYWORDS:
+            if isinstance(node.get(key), dict):
+                stack.extend(node[key].values())
+        for key in _ONE_KEYWORDS:
+            stack.append(node.get(key))
+        for key in _LIST_KEYWORDS:
+            if isinstance(node.get(key), list):
+                stack.extend(node[key])
+    return found
+
+
+_checked: dict[int, dict[str, Any]] = {}
+_checked_texts: set[str] = set()
+# What Draft202012Validator.check_schema does, built once instead of per call.
+_META_VALIDATOR = Draft202012Validator(
+    Draft202012Validator.META_SCHEMA, format_checker=Draft202012Validator.FORMAT_CHECKER
+)
+
+
+def check_schema(schema: Any) -> None:
+    """Run Draft202012Validator.check_schema on each distinct schema object once.
+
+    The 2020-12 meta-schema checks each schema object's own keywords and recurses into
+    subschemas, so checking every node with its subschemas replaced by `{}` is the same
+    check; the compiler shares subschemas between tools, which makes this much faster.
+    """
+    for node in schema_nodes(schema):
+        if id(node) in _checked:
+            continue
+        # Keeping a reference keeps the id from being reused by another object.
+        _checked[id(node)] = node
+        shallow = dict(node)
+        for key in _MAP_KEYWORDS:
+            if isinstance(shallow.get(key), dict):
+                shallow[key] = {name: {} for name in shallow[key]}
+        for key in _ONE_KEYWORDS:
+            if isinstance(shallow.get(key), dict):
+                shallow[key] = {}
+        for key in _LIST_KEYWORDS:
+            if isinstance(shallow.get(key), list):
+                shallow[key] = [{} if isinstance(item, dict) else item for item in shallow[key]]
+        text = json.dumps(shallow, sort_keys=True, default=repr)
+        if text not in _checked_texts:
+            _META_VALIDATOR.validate(shallow)
+            _checked_texts.add(text)
