@@ -19,6 +19,7 @@ import anyio
 import anyio.abc
 
 from ..config import ServerSettings
+from ..tasks import SingleFlight
 from ..workspaces.service import WorkspaceNotFoundError, WorkspaceService
 from .live import CallHandler, LiveWorkspace
 from .metrics import Metrics
@@ -41,7 +42,7 @@ class Registry:
         self._call = call
         self._metrics = metrics
         self._live: dict[str, LiveWorkspace] = {}
-        self._building: dict[str, asyncio.Future[LiveWorkspace]] = {}
+        self._building: SingleFlight[str, LiveWorkspace] = SingleFlight()
         self._task_group: anyio.abc.TaskGroup | None = None
         # The latest rebuild of each changed workspace (each waits for the one before it),
         # and every rebuild still running, so that close() cancels them all.
@@ -69,26 +70,21 @@ class Registry:
         live = self._live.get(workspace_id)
         if live is not None:
             return live
-        pending = self._building.get(workspace_id)
-        if pending is not None:
-            return await asyncio.shield(pending)
+        return await self._building.run(workspace_id, lambda: self._build(workspace_id))
 
-        future: asyncio.Future[LiveWorkspace] = asyncio.get_running_loop().create_future()
-        self._building[workspace_id] = future
-        try:
-            live = await self._start(await self._load(workspace_id))
-            future.set_result(live)
-            return live
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: waiters re-raise it, nobody else must log it
-            raise
-        finally:
-            del self._building[workspace_id]
+    async def _build(self, workspace_id: str) -> LiveWorkspace:
+        return await self._start(await self._load(workspace_id))
 
-    async def _load(self, workspace_id: str) -> WorkspaceRuntime:
+    async def _load(self, workspace_id: str, current: WorkspaceRuntime | None = None) -> WorkspaceRuntime:
+        """Build a runtime from the workspace's config; reuse `current`'s tools when its spec is unchanged."""
         config = await self._service.load_config(workspace_id)
-        compiled = await self._service.load_compiled(config.record)
+        record = config.record
+        if current is not None and record.spec is not None and record.spec == current.spec and record.settings == current.settings:
+            # Blob keys are content hashes, so an equal spec reference means equal files, and
+            # with equal settings they compile to the same tools. A secret or base URL change
+            # then needs neither the blob store nor a compile, and works while S3 is down.
+            return WorkspaceRuntime.build(config, current.compiled)
+        compiled = await self._service.load_compiled(record)
         self._metrics.count("workspace_builds_total")
         return WorkspaceRuntime.build(config, compiled)
 
@@ -123,7 +119,7 @@ class Registry:
         if live is None:
             return
         try:
-            runtime = await self._load(workspace_id)
+            runtime = await self._load(workspace_id, live.runtime)
         except WorkspaceNotFoundError:
             await self.remove(workspace_id)
             return

@@ -8,7 +8,7 @@ from typing import Any, Mapping
 import mcp_types as types
 
 from ..openapi import CompiledSpec, Tool
-from ..store import SecretRecord
+from ..store import SecretRecord, SpecRef
 from ..workspaces.service import WorkspaceConfig
 
 __all__ = ["WorkspaceRuntime", "to_mcp_tool"]
@@ -38,6 +38,7 @@ class WorkspaceRuntime:
 
     workspace_id: str
     revision: int
+    spec: SpecRef | None
     spec_sha256: str
     compiled: CompiledSpec
     tools: Mapping[str, Tool]
@@ -53,6 +54,7 @@ class WorkspaceRuntime:
         return cls(
             workspace_id=record.id,
             revision=record.revision,
+            spec=record.spec,
             spec_sha256=record.spec.sha256 if record.spec else "",
             compiled=compiled,
             tools={tool.name: tool for tool in compiled.tools},
