@@ -10,6 +10,7 @@ from typing import Callable
 from ..config import AUDIT_RETENTION_DAYS
 from ..store import Store
 from ..store.records import utc_now
+from ..tasks import cancel_and_wait
 
 __all__ = ["delete_expired", "RetentionJob", "RETENTION_INTERVAL_S"]
 
@@ -41,13 +42,8 @@ class RetentionJob:
         self._task = asyncio.create_task(self._run(), name="audit-retention")
 
     async def stop(self) -> None:
-        if self._task is not None:
-            self._task.cancel()
-            try:
-                await self._task
-            except asyncio.CancelledError:
-                pass
-            self._task = None
+        await cancel_and_wait(self._task)
+        self._task = None
 
     async def _run(self) -> None:
         while True:

@@ -8,6 +8,7 @@ import time
 from typing import Callable
 
 from ..store import AuditEvent, Store
+from ..tasks import cancel_and_wait
 
 __all__ = ["AuditWriter", "DROP_LOG_INTERVAL_S", "RETRY_DELAY_S"]
 
@@ -68,11 +69,7 @@ class AuditWriter:
         """Write what is queued (bounded by `timeout_s`), then end the writer task."""
         if self._task is None:
             return
-        self._task.cancel()
-        try:
-            await self._task
-        except asyncio.CancelledError:
-            pass
+        await cancel_and_wait(self._task)
         self._task = None
         try:
             await asyncio.wait_for(self._flush_all(), timeout_s)

@@ -7,7 +7,6 @@ other upstream call, and caches the token until shortly before it expires.
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import hashlib
 import time
@@ -20,6 +19,7 @@ import orjson
 from ..openapi import SecurityScheme
 from ..request.errors import MissingCredentialError
 from ..request.model import UpstreamRequest
+from ..tasks import SingleFlight
 from ..vault import SecretValue
 from .client import UpstreamClient
 from .errors import UpstreamError
@@ -47,33 +47,22 @@ class ClientCredentialsTokens:
         self._client = client
         self._clock = clock
         self._tokens: OrderedDict[tuple[str, str, bytes], tuple[float, SecretValue]] = OrderedDict()
-        self._pending: dict[tuple[str, str, bytes], asyncio.Future[SecretValue]] = {}
+        self._pending: SingleFlight[tuple[str, str, bytes], SecretValue] = SingleFlight()
 
     async def access_token(self, workspace_id: str, scheme: SecurityScheme, credential: SecretValue) -> SecretValue:
         key = (workspace_id, scheme.name, hashlib.sha256(credential.reveal().encode()).digest())
         cached = self._tokens.get(key)
         if cached is not None and cached[0] > self._clock():
             return cached[1]
-        pending = self._pending.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
+        return await self._pending.run(key, lambda: self._fetch_and_cache(key, scheme, credential))
 
-        future: asyncio.Future[SecretValue] = asyncio.get_running_loop().create_future()
-        self._pending[key] = future
-        try:
-            expires_at, token = await self._fetch(scheme, credential)
-            self._tokens[key] = (expires_at, token)
-            self._tokens.move_to_end(key)
-            while len(self._tokens) > MAX_CACHED_TOKENS:
-                self._tokens.popitem(last=False)
-            future.set_result(token)
-            return token
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()
-            raise
-        finally:
-            del self._pending[key]
+    async def _fetch_and_cache(self, key: tuple[str, str, bytes], scheme: SecurityScheme, credential: SecretValue) -> SecretValue:
+        expires_at, token = await self._fetch(scheme, credential)
+        self._tokens[key] = (expires_at, token)
+        self._tokens.move_to_end(key)
+        while len(self._tokens) > MAX_CACHED_TOKENS:
+            self._tokens.popitem(last=False)
+        return token
 
     def forget(self, workspace_id: str, scheme_name: str) -> None:
         """Drop the cached tokens of a scheme (after the upstream rejected one with 401)."""
