@@ -15,9 +15,12 @@ from mcp.client.streamable_http import streamable_http_client
 from cast_gateway.openapi import SpecBundle
 from cast_gateway.workspaces.service import WorkspaceService
 
-__all__ = ["SPEC_ONE_TOOL", "SPEC_TWO_TOOLS", "SCHEME", "Watched", "bundle", "provision", "unique_workspace", "watched_client"]
+__all__ = ["SPEC_ONE_TOOL", "initialize", "SPEC_TWO_TOOLS", "SCHEME", "Watched", "bundle", "provision", "unique_workspace", "watched_client"]
 
 SCHEME = "bearerAuth"
+INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
+    "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "replica-test", "version": "1"}}}
+MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 SPEC_ONE_TOOL = """
 openapi: 3.1.0
@@ -102,3 +105,10 @@ async def watched_client(url: str, token: str) -> AsyncIterator[Watched]:
                             message_handler=on_message) as client:
         holder.append(Watched(client))
         yield holder[0]
+
+
+async def initialize(url: str, token: str) -> httpx2.Response:
+    """Send one raw initialize request, so a test can read the HTTP status of a rejection."""
+    headers = {**MCP_HEADERS, "Authorization": f"Bearer {token}"}
+    async with httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0)) as http:
+        return await http.post(url, json=INITIALIZE)

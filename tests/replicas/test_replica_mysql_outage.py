@@ -11,7 +11,7 @@ import pytest
 from cast_gateway.backends import Backends
 from replicas.cluster import Backing, Replica, migrate, start_replicas
 from replicas.conftest import new_backing, provisioning
-from replicas.provision import provision, unique_workspace, watched_client
+from replicas.provision import initialize, provision, unique_workspace, watched_client
 from replicas.waiting import eventually
 from support.leaks import PlantedSecrets
 from support.servers import MariaDb, RedisServer
@@ -22,9 +22,6 @@ pytestmark = pytest.mark.anyio
 CALLS_DURING_OUTAGE = 3
 # The audit writer retries a failed batch after 1, 2, 4, ... s (at most 30 s).
 AUDIT_CATCH_UP_TIMEOUT_S = 40.0
-INITIALIZE = {"jsonrpc": "2.0", "id": 1, "method": "initialize", "params": {
-    "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "outage-test", "version": "1"}}}
-MCP_HEADERS = {"Accept": "application/json, text/event-stream", "Content-Type": "application/json"}
 
 
 @pytest.fixture
@@ -64,12 +61,6 @@ def audit_rows(backing: Backing, workspace_id: str) -> int:
     return int(count)
 
 
-async def initialize(replica: Replica, workspace_id: str, token: str) -> httpx2.Response:
-    headers = {**MCP_HEADERS, "Authorization": f"Bearer {token}"}
-    async with httpx2.AsyncClient(headers=headers, timeout=httpx2.Timeout(30.0)) as http:
-        return await http.post(replica.mcp_url(workspace_id), json=INITIALIZE)
-
-
 async def test_mysql_outage_keeps_warm_workspaces(replicas: list[Replica], backing: Backing, database: MariaDb,
                                                   backends: Backends, upstream: RecordingUpstream,
                                                   planted_secrets: PlantedSecrets) -> None:
@@ -88,7 +79,7 @@ async def test_mysql_outage_keeps_warm_workspaces(replicas: list[Replica], backi
         for index in range(CALLS_DURING_OUTAGE):
             during.append(await warm_a.client.call_tool("getItem", {"itemId": f"during-{index}"}))
             during.append(await warm_b.client.call_tool("getItem", {"itemId": f"during-{index}"}))
-        cold_during = [await initialize(replica, cold, cold_token) for replica in replicas]
+        cold_during = [await initialize(replica.mcp_url(cold), cold_token) for replica in replicas]
         async with httpx2.AsyncClient() as http:
             ready_during = [await http.get(f"{replica.url}/readyz") for replica in replicas]
         database.start()

@@ -6,14 +6,12 @@ import asyncio
 from pathlib import Path
 from typing import AsyncIterator, Iterator
 
-import httpx2
 import pytest
 
 from cast_gateway.backends import Backends
 from replicas.cluster import Backing, Replica, migrate, start_replicas
 from replicas.conftest import new_backing, provisioning
-from replicas.provision import SCHEME, provision, unique_workspace, watched_client
-from replicas.test_replica_mysql_outage import initialize
+from replicas.provision import SCHEME, initialize, provision, unique_workspace, watched_client
 from support.leaks import PlantedSecrets
 from support.servers import MariaDb, RedisServer, ServerProcess, start_moto
 from support.upstream import RecordingUpstream
@@ -82,7 +80,7 @@ async def test_s3_outage_keeps_compiled_workspaces(replicas: list[Replica], moto
         rotated = [await warm_a.client.call_tool("getItem", {"itemId": "rotated"}),
                    await warm_b.client.call_tool("getItem", {"itemId": "rotated"})]
         # Concurrently: each replica retries S3 for seconds before it gives up on the cold workspace.
-        cold_during = await asyncio.gather(*(initialize(replica, cold, cold_token) for replica in replicas))
+        cold_during = await asyncio.gather(*(initialize(replica.mcp_url(cold), cold_token) for replica in replicas))
 
     assert [result.is_error for result in before + during + rotated] == [False] * (4 + 2 * CALLS_DURING_OUTAGE)
     # Compared as labels: a planted value must not appear in a failure report.
