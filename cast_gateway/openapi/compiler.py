@@ -12,7 +12,7 @@ from .naming import MAX_NAME_LENGTH, MIN_NAME_LENGTH, NameAllocator, base_name
 from .operations import OperationContext, OperationSource, build_tool
 from .refs import Location, RefResolver, pointer_join
 from .schema import SchemaConverter
-from .security import parse_requirements, parse_schemes
+from .security import parse_requirements, parse_schemes, undefined_schemes
 from .servers import expand_servers
 from .swagger2 import convert_swagger2
 
@@ -117,6 +117,7 @@ def compile_spec(bundle: SpecBundle, *, prefix_budget: int = 0, max_spec_bytes: 
     global_security, global_scopes = ((), {})
     if global_requirements is not None:
         global_security, global_scopes, requirement_problems = global_requirements
+        requirement_problems += undefined_schemes(global_security, schemes)
         problems.extend(("/security", problem) for problem in requirement_problems)
 
     context = OperationContext(

@@ -12,7 +12,7 @@ from .parameters import IGNORED_HEADERS, RawParameter, collect_parameters, style
 from .refs import Location, RefResolver
 from .responses import json_media, output_schema, success_response
 from .schema import SchemaConverter, safe_key
-from .security import parse_requirements
+from .security import parse_requirements, undefined_schemes
 from .servers import expand_servers
 
 __all__ = ["OperationContext", "OperationSource", "build_tool", "describe"]
@@ -100,6 +100,7 @@ def build_tool(source: OperationSource, name: str, context: OperationContext) ->
         security, scopes = context.global_security, context.global_scopes
     else:
         security, scopes, problems = requirements
+        problems += undefined_schemes(security, context.schemes)
         context.problems.extend((source.at.child("security").pointer, problem) for problem in problems)
     credential_slots = _credential_parameters(security, context.schemes)
 

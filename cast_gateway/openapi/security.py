@@ -11,7 +11,7 @@ from typing import Any
 
 from .model import SecurityScheme
 
-__all__ = ["parse_schemes", "parse_requirements"]
+__all__ = ["parse_schemes", "parse_requirements", "undefined_schemes"]
 
 
 def _scheme(name: str, raw: dict[str, Any]) -> SecurityScheme | None:
@@ -83,3 +83,13 @@ def parse_requirements(
         if alternative not in alternatives:
             alternatives.append(alternative)
     return tuple(alternatives), scopes, problems
+
+
+def undefined_schemes(alternatives: tuple[tuple[str, ...], ...], schemes: dict[str, SecurityScheme]) -> list[str]:
+    """Return a problem message for each scheme a requirement names that the spec does not define."""
+    missing = sorted({name for alternative in alternatives for name in alternative if name not in schemes})
+    return [
+        f"security requirement names scheme {name!r}, which components/securitySchemes does not define; "
+        "a call needing it fails until the spec defines it"
+        for name in missing
+    ]
