@@ -6,7 +6,9 @@ workspace share one build.
 
 A change of a live workspace (an invalidation from any replica) starts a rebuild at
 once. Requests that arrive while it runs wait for it (bounded by REFRESH_WAIT_S), so
-the first call after a change uses the new secrets and tools, not the old runtime.
+the first call after the invalidation uses the new secrets and tools, not the old
+runtime. NOTE: Redis pub/sub does not acknowledge delivery, so a call that reaches
+this replica before the invalidation message does is still served by the old runtime.
 Rebuilds of one workspace run one after another, so a slow older rebuild can never
 overwrite a newer one.
 """
