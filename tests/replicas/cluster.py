@@ -183,21 +183,11 @@ class Replica:
         except FileNotFoundError:
             return ""
 
-    def metric(self, name: str) -> float:
-        """One unlabelled value of the replica's /metrics, 0 when absent."""
-        with urllib.request.urlopen(f"{self.url}/metrics", timeout=5.0) as response:
-            text = response.read().decode()
-        for line in text.splitlines():
-            key, _, value = line.partition(" ")
-            if key == f"cast_{name}":
-                return float(value)
-        return 0.0
-
 
 @contextlib.contextmanager
 def start_replicas(backing: Backing, folder: Path, count: int = 2,
                    extra_env: Mapping[str, str] | None = None) -> Iterator[list[Replica]]:
-    """Start `count` replicas side by side, wait until each answers, stop each by PID at the end."""
+    """Start `count` replicas side by side, wait until each passes /healthz, stop each by PID at the end."""
     replicas = [Replica(chr(ord("a") + index), backing, folder, extra_env) for index in range(count)]
     try:
         for replica in replicas:

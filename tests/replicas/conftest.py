@@ -1,7 +1,7 @@
 """Fixtures for the multi-replica tests: a shared backing, two replicas on it, and provisioning.
 
 Tests that stop a server build their own backing from private servers instead of the
-shared one (see `private_backing` in each outage test).
+shared one (the `backing` fixture of each outage test module).
 """
 
 from __future__ import annotations
