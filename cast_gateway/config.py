@@ -56,6 +56,8 @@ class ServerSettings:
     max_request_body_bytes: int = MAX_REQUEST_BODY_BYTES
     drain_timeout_s: float = 10.0
     session_idle_timeout_s: float = 1800.0
+    # How often live workspaces' revisions are compared with the store (0 turns it off).
+    change_poll_s: float = 2.0
     log_level: str = "INFO"
 
 

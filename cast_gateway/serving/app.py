@@ -31,6 +31,7 @@ from .calls import ToolCaller
 from .live import CLIENT_ID_KEY
 from .metrics import Metrics
 from .registry import Registry
+from .watcher import ChangeWatcher
 
 __all__ = ["create_app", "Gateway"]
 
@@ -153,6 +154,9 @@ def create_app(settings: Settings, *, upstream_resolver: Any = None) -> Starlett
                 settings=settings, backends=backends, client=client, audit=audit, registry=registry,
                 auth=auth, metrics=metrics_,
             )
+            watcher = ChangeWatcher(backends.store, backends.cache, registry, settings.server.change_poll_s)
+            watcher.start()
+            stack.push_async_callback(watcher.stop)
             async with anyio.create_task_group() as task_group:
                 registry.attach(task_group)
                 logger.info("gateway ready")

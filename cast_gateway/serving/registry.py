@@ -63,6 +63,10 @@ class Registry:
     def workspace_ids(self) -> list[str]:
         return sorted(self._live)
 
+    def live_revisions(self) -> dict[str, int]:
+        """The revision each live workspace is serving."""
+        return {workspace_id: live.runtime.revision for workspace_id, live in self._live.items()}
+
     async def get(self, workspace_id: str) -> LiveWorkspace:
         """The live workspace, built now if needed; WorkspaceNotFoundError when it does not exist."""
         refreshing = self._refreshing.get(workspace_id)

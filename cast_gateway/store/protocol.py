@@ -30,6 +30,12 @@ class Store(Protocol):
     async def update_workspace(self, record: WorkspaceRecord, *, expected_revision: int) -> WorkspaceRecord:
         """Write `record` with revision `expected_revision + 1`; ConflictError when the stored revision differs."""
 
+    async def touch_workspace(self, workspace_id: str, *, at: datetime) -> bool:
+        """Raise the revision of a live workspace whose secrets or tokens changed."""
+
+    async def workspace_revisions(self, workspace_ids: Sequence[str]) -> dict[str, int]:
+        """The revisions of those of `workspace_ids` that are live (deleted ones are left out)."""
+
     async def delete_workspace(self, workspace_id: str, *, at: datetime) -> bool:
         """Soft-delete; also revokes its tokens. False when there was no live workspace."""
 

@@ -31,13 +31,18 @@ class SpecRef:
     main: str
     files: Mapping[str, str]
     sha256: str = ""
+    # The spec's security scheme names, so that a secret's name can be checked without
+    # reading and compiling the spec again.
+    security_schemes: tuple[str, ...] = ()
 
     def to_json(self) -> dict[str, Any]:
-        return {"main": self.main, "files": dict(self.files), "sha256": self.sha256}
+        return {"main": self.main, "files": dict(self.files), "sha256": self.sha256,
+                "security_schemes": list(self.security_schemes)}
 
     @classmethod
     def from_json(cls, data: Mapping[str, Any]) -> SpecRef:
-        return cls(main=data["main"], files=dict(data["files"]), sha256=data.get("sha256", ""))
+        return cls(main=data["main"], files=dict(data["files"]), sha256=data.get("sha256", ""),
+                   security_schemes=tuple(data.get("security_schemes", ())))
 
 
 @dataclass(frozen=True)

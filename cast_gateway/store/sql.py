@@ -226,6 +226,26 @@ class SqlStore(abc.ABC):
             updated_at=updated_at,
         )
 
+    async def touch_workspace(self, workspace_id: str, *, at: datetime) -> bool:
+        async with self.session() as session:
+            count = await session.execute(
+                "UPDATE workspaces SET revision = revision + 1, updated_at = ? WHERE id = ? AND deleted_at IS NULL",
+                [to_micros(at), workspace_id],
+            )
+        return count == 1
+
+    async def workspace_revisions(self, workspace_ids: Sequence[str]) -> dict[str, int]:
+        revisions: dict[str, int] = {}
+        for start in range(0, len(workspace_ids), 500):
+            chunk = list(workspace_ids[start : start + 500])
+            marks = ", ".join("?" for _ in chunk)
+            async with self.session() as session:
+                rows = await session.fetchall(
+                    f"SELECT id, revision FROM workspaces WHERE id IN ({marks}) AND deleted_at IS NULL", chunk
+                )
+            revisions.update((row[0], int(row[1])) for row in rows)
+        return revisions
+
     async def delete_workspace(self, workspace_id: str, *, at: datetime) -> bool:
         async with self.transaction() as session:
             count = await session.execute(

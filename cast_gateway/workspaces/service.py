@@ -200,14 +200,15 @@ class WorkspaceService:
             else:
                 self._locks[workspace_id] = (lock, users - 1)
 
-    async def _store_bundle(self, workspace_id: str, bundle: SpecBundle) -> SpecRef:
+    async def _store_bundle(self, workspace_id: str, bundle: SpecBundle, compiled: CompiledSpec) -> SpecRef:
         files = {}
         digest = hashlib.sha256()
         for name in sorted(bundle.files):
             data = bundle.files[name]
             files[name] = await self.blobs.put_spec(workspace_id, data, _extension(name))
             digest.update(name.encode() + b"\0" + hashlib.sha256(data).digest())
-        return SpecRef(main=bundle.main, files=files, sha256=digest.hexdigest())
+        return SpecRef(main=bundle.main, files=files, sha256=digest.hexdigest(),
+                       security_schemes=tuple(sorted(compiled.security_schemes)))
 
     async def load_bundle(self, record: WorkspaceRecord) -> SpecBundle:
         if record.spec is None:
@@ -227,7 +228,7 @@ class WorkspaceService:
     ) -> tuple[WorkspaceRecord, CompiledSpec]:
         check_workspace_id(workspace_id)
         compiled = await asyncio.to_thread(self.compile, bundle, settings)
-        spec_ref = await self._store_bundle(workspace_id, bundle)
+        spec_ref = await self._store_bundle(workspace_id, bundle, compiled)
         now = self._clock()
         record = WorkspaceRecord(
             id=workspace_id, spec=spec_ref, base_url=base_url, settings=dict(settings or {}), created_at=now, updated_at=now
@@ -252,7 +253,7 @@ class WorkspaceService:
             for attempt in range(1, CHANGE_ATTEMPTS + 1):
                 record = await self.get_workspace(workspace_id)
                 compiled = await asyncio.to_thread(self.compile, bundle, record.settings)
-                spec_ref = await self._store_bundle(workspace_id, bundle)
+                spec_ref = await self._store_bundle(workspace_id, bundle, compiled)
                 try:
                     before: CompiledSpec | None = await self.load_compiled(record)
                 except Exception:  # the old spec may itself be unreadable; the diff then lists every tool as added
@@ -329,9 +330,14 @@ class WorkspaceService:
 
     async def set_secret(self, workspace_id: str, name: str, value: str) -> SecretRecord:
         """Encrypt and store a secret; the returned record carries ciphertext only."""
-        await self.get_workspace(workspace_id)
+        workspace = await self.get_workspace(workspace_id)
         if not name or len(name) > 191:
             raise SecretNameError(f"secret name {name[:40]!r} is invalid; use the security scheme's name from the spec")
+        known = workspace.spec.security_schemes if workspace.spec else ()
+        if known and name not in known:
+            raise SecretNameError(
+                f"workspace {workspace_id!r} has no security scheme {name[:64]!r}; its spec defines: {', '.join(known)}"
+            )
         if not value:
             raise ValueError(f"secret {name!r}: the value is empty")
         if len(value.encode()) > MAX_SECRET_BYTES:
@@ -346,13 +352,18 @@ class WorkspaceService:
             created_at=existing.created_at if existing else now, updated_at=now,
         )
         await self.store.put_secret(record)
-        await self.cache.evict(workspace_id)
+        await self._config_changed(workspace_id)
         return record
 
     async def delete_secret(self, workspace_id: str, name: str) -> bool:
         deleted = await self.store.delete_secret(workspace_id, name)
-        await self.cache.evict(workspace_id)
+        await self._config_changed(workspace_id)
         return deleted
+
+    async def _config_changed(self, workspace_id: str) -> None:
+        """Bump the revision and evict: the revision is how gateways without a shared cache notice."""
+        await self.store.touch_workspace(workspace_id, at=self._clock())
+        await self.cache.evict(workspace_id)
 
     async def list_secret_metadata(self, workspace_id: str) -> list[SecretMetadata]:
         """Names and dates of a workspace's secrets, by name; values never leave the vault here."""
@@ -404,8 +415,8 @@ class WorkspaceService:
 
     async def revoke_token(self, workspace_id: str, token_id: str) -> bool:
         revoked = await self.store.revoke_client_token(workspace_id, token_id, at=self._clock())
-        # The eviction reaches every replica, whose authenticators drop the workspace's cached tokens.
-        await self.cache.evict(workspace_id)
+        # Every gateway that sees the change drops the workspace's cached token lookups.
+        await self._config_changed(workspace_id)
         return revoked
 
     async def find_token(self, token: str) -> ClientTokenRecord | None:

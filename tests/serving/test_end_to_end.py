@@ -284,3 +284,33 @@ async def test_spec_reload_notifies_sessions(live: LiveGateway, alpha: str, upst
 
 def parse_json_lines(text: str) -> list[dict[str, Any]]:
     return [orjson.loads(line) for line in text.splitlines() if line.strip()]
+
+
+async def test_changes_from_another_process_reach_the_gateway(live: LiveGateway, alpha: str, upstream: RecordingUpstream) -> None:
+    """The command line beside a running gateway has its own in-process cache: revisions carry the change."""
+    from cast_gateway.backends import open_backends
+
+    async with mcp_client(live.mcp_url("alpha"), alpha) as client:
+        await client.call_tool("getItem", {"itemId": "42"})
+
+    async with open_backends(live.gateway.settings) as other:
+        await other.service.set_secret("alpha", "bearerAuth", "planted-rotated-bearer-0b7e")
+        register_session_secret("planted-rotated-bearer-0b7e")
+        for _ in range(250):
+            async with mcp_client(live.mcp_url("alpha"), alpha) as client:
+                await client.call_tool("getItem", {"itemId": "42"})
+            if upstream.requests[-1].header("authorization") == "Bearer planted-rotated-bearer-0b7e":
+                break
+            await asyncio.sleep(0.02)
+        rotated = upstream.requests[-1].header("authorization")
+
+        await other.service.delete_workspace("alpha")
+        for _ in range(250):
+            async with httpx2.AsyncClient(headers={"Authorization": f"Bearer {alpha}"}) as http:
+                status = (await http.post(live.mcp_url("alpha"), json={})).status_code
+            if status == 401:
+                break
+            await asyncio.sleep(0.02)
+
+    assert rotated == "Bearer planted-rotated-bearer-0b7e"
+    assert status == 401

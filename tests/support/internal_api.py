@@ -46,6 +46,7 @@ servers: [{url: 'https://api.example.com'}]
 components:
   securitySchemes:
     api_key: {type: apiKey, in: header, name: X-Api-Key}
+    "oauth/client secret": {type: http, scheme: bearer}
 security: [{api_key: []}]
 paths:
   /orders:
