@@ -5,6 +5,7 @@ PY := $(VENV)/bin/python
 RUN_STAMP := $(VENV)/.installed-run
 TEST_STAMP := $(VENV)/.installed-test
 CONFIG ?= config/local.toml
+UPSTREAM_PORT ?= 8081
 
 .PHONY: run venv test test-deps bench clean
 
@@ -21,7 +22,7 @@ $(TEST_STAMP): $(RUN_STAMP)
 venv: $(RUN_STAMP)
 
 run: $(RUN_STAMP)
-	$(VENV)/bin/cast-gateway --config $(CONFIG) demo
+	$(VENV)/bin/cast-gateway --config $(CONFIG) demo --upstream-port $(UPSTREAM_PORT)
 
 test-deps:
 	bash scripts/install-test-deps.sh

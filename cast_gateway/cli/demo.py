@@ -71,8 +71,12 @@ def write_demo_file(path: Path, mcp_url: str, token: str) -> None:
 
 async def run_demo(settings: Settings, upstream_port: int, demo_file: Path) -> None:
     from ..demo.upstream import create_demo_upstream
-    from ..serving.runner import build_listeners, hypercorn_config, install_signal_handlers, serve_apps
+    from ..serving.runner import (
+        build_listeners, check_bindable, hypercorn_config, install_signal_handlers, listener_binds, serve_apps,
+    )
 
+    # Before provisioning: a busy port must not cost the previous demo token.
+    check_bindable([*listener_binds(settings), (f"127.0.0.1:{upstream_port}", "--upstream-port")])
     upstream_url = f"http://127.0.0.1:{upstream_port}"
     upstream_token = secrets.token_urlsafe(32)
     client_token = await provision(settings, upstream_url, upstream_token)

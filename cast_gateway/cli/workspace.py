@@ -68,7 +68,8 @@ def create_workspace(args: argparse.Namespace) -> int:
             return created
 
     _record, compiled = run(main())
-    print(f"workspace {args.workspace_id} created with {len(compiled.tools)} tools")
+    count = len(compiled.tools)
+    print(f"workspace {args.workspace_id} created with {count} tool{'' if count == 1 else 's'}")
     for warning in compiled.warnings:
         print(f"warning: {warning}")
     return 0

@@ -6,7 +6,8 @@ import asyncio
 import logging
 import os
 import signal
-from typing import Any, Awaitable, Callable
+import socket
+from typing import Any
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
@@ -14,7 +15,7 @@ from hypercorn.config import Config
 from ..config import Settings
 from .app import create_app
 
-__all__ = ["run_gateway", "serve_apps", "hypercorn_config", "new_event_loop_runner"]
+__all__ = ["run_gateway", "serve_apps", "hypercorn_config", "new_event_loop_runner", "check_bindable", "listener_binds", "ListenAddressError"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,30 @@ async def serve_apps(apps: list[tuple[Any, Config]], stop: asyncio.Event) -> Non
     async with asyncio.TaskGroup() as group:
         for app, config in apps:
             group.create_task(serve(app, config, shutdown_trigger=stop.wait), name=f"listener-{config.bind[0]}")
+
+
+class ListenAddressError(OSError):
+    """A listener's address cannot be bound; names the address and the setting."""
+
+
+def check_bindable(binds: list[tuple[str, str]]) -> None:
+    """Fail before anything starts when an address is taken, naming it and its setting.
+
+    `binds` holds (host:port, setting name) pairs. Without this check a busy port surfaces
+    as a traceback from inside hypercorn after the other listeners have started.
+    """
+    for bind, setting in binds:
+        host, _, port = bind.rpartition(":")
+        host = host.strip("[]")
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        with socket.socket(family, socket.SOCK_STREAM) as probe:
+            probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            try:
+                probe.bind((host, int(port)))
+            except OSError as exc:
+                raise ListenAddressError(
+                    f"cannot listen on {bind} ({setting}): {exc.strerror}; stop the process using it or change {setting}"
+                ) from None
 
 
 def install_signal_handlers(stop: asyncio.Event) -> None:
@@ -68,7 +93,15 @@ def build_internal_listener(settings: Settings, public_app: Any) -> tuple[Any, C
     return app, hypercorn_config(settings.internal.bind, settings)
 
 
-async def run_gateway(settings: Settings, *, ready: Callable[[], Awaitable[None]] | None = None) -> None:
+def listener_binds(settings: Settings) -> list[tuple[str, str]]:
+    binds = [(settings.server.bind, "server.bind")]
+    if os.environ.get(settings.internal.secret_env):
+        binds.append((settings.internal.bind, "internal.bind"))
+    return binds
+
+
+async def run_gateway(settings: Settings) -> None:
+    check_bindable(listener_binds(settings))
     stop = asyncio.Event()
     install_signal_handlers(stop)
     logger.info("serving MCP on http://%s/w/{workspace}/mcp", settings.server.bind)

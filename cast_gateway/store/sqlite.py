@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import sqlite3
 from pathlib import Path
 from typing import Any, AsyncIterator, Sequence
@@ -46,7 +47,10 @@ class SqliteStore(SqlStore):
 
     async def open(self) -> None:
         if self._path != ":memory:":
-            Path(self._path).parent.mkdir(parents=True, exist_ok=True)
+            path = Path(self._path)
+            path.parent.mkdir(parents=True, exist_ok=True)
+            # The file holds secret ciphertexts and token hashes: readable by its owner only.
+            os.close(os.open(path, os.O_CREAT | os.O_RDWR, 0o600))
         self._connection = await aiosqlite.connect(self._path, isolation_level=None)
         await self._connection.execute("PRAGMA journal_mode=WAL")
         await self._connection.execute("PRAGMA busy_timeout=5000")

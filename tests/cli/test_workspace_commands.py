@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import sqlite3
 import subprocess
 import sys
@@ -89,7 +90,7 @@ def test_create_secret_token_and_audit_flow(cli, tmp_path: Path) -> None:  # typ
     duplicate = cli("workspace", "create", "shop", "--spec", str(spec))
 
     assert created.returncode == 0, created.stderr
-    assert "1 tools" in created.stdout
+    assert "1 tool" in created.stdout
     assert secret.returncode == 0, secret.stderr
     assert token.returncode == 0, token.stderr
     issued = json.loads(token.stdout)
@@ -108,3 +109,21 @@ def test_secret_value_is_never_an_argument(cli) -> None:  # type: ignore[no-unty
 
     assert result.returncode == 2
     assert "unrecognized arguments" in result.stderr
+
+
+def test_busy_port_is_one_line_error(tmp_path: Path) -> None:
+    config = tmp_path / "busy.toml"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        config.write_text(f'[server]\nbind = "127.0.0.1:{port}"\n[store]\npath = "{tmp_path}/cast.db"\n'
+                          f'[vault]\nkey_file = "{tmp_path}/vault.key"\ncreate_key_file = true\n')
+        result = subprocess.run([sys.executable, "-m", "cast_gateway", "--config", str(config), "serve"],
+                                capture_output=True, text=True, timeout=60, cwd=tmp_path)
+
+    assert result.returncode == 1
+    assert result.stderr.strip().splitlines() == [
+        f"cast-gateway: error: cannot listen on 127.0.0.1:{port} (server.bind): Address already in use; "
+        "stop the process using it or change server.bind"
+    ]
