@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 from typing import Awaitable, Callable, Generic, Hashable, TypeVar
 
-__all__ = ["SingleFlight", "cancel_and_wait"]
+__all__ = ["SingleFlight", "cancel_and_wait", "PeriodicJob"]
+
+logger = logging.getLogger(__name__)
 
 K = TypeVar("K", bound=Hashable)
 V = TypeVar("V")
@@ -49,3 +52,34 @@ async def cancel_and_wait(task: asyncio.Task[None] | None) -> None:
         await task
     except asyncio.CancelledError:
         pass
+
+
+class PeriodicJob:
+    """Runs `run_once` every `interval_s` seconds in one named task; a failed run is logged and retried."""
+
+    def __init__(self, name: str, interval_s: float, run_once: Callable[[], Awaitable[object]], *,
+                 run_at_start: bool = True) -> None:
+        self.name = name
+        self._interval_s = interval_s
+        self._run_once = run_once
+        self._run_at_start = run_at_start
+        self._task: asyncio.Task[None] | None = None
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run(), name=self.name)
+
+    async def stop(self) -> None:
+        await cancel_and_wait(self._task)
+        self._task = None
+
+    async def _run(self) -> None:
+        if not self._run_at_start:
+            await asyncio.sleep(self._interval_s)
+        while True:
+            try:
+                await self._run_once()
+            except asyncio.CancelledError:
+                raise
+            except Exception:
+                logger.exception("%s failed; retrying in %.0f s", self.name, self._interval_s)
+            await asyncio.sleep(self._interval_s)

@@ -5,7 +5,7 @@ pseudonym and the outcome: never arguments, bodies, headers or query strings.
 """
 
 from .outcomes import Outcome
-from .retention import RetentionJob, delete_expired
+from .retention import delete_expired, retention_job
 from .writer import AuditWriter
 
-__all__ = ["AuditWriter", "Outcome", "RetentionJob", "delete_expired"]
+__all__ = ["AuditWriter", "Outcome", "delete_expired", "retention_job"]

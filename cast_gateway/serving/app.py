@@ -20,10 +20,11 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, Response
 from starlette.routing import Route
 
-from ..audit import AuditWriter, RetentionJob
+from ..audit import AuditWriter, retention_job
 from ..backends import Backends, open_backends
 from ..config import Settings
 from ..store import StoreError
+from ..tasks import PeriodicJob
 from ..upstream import EgressPolicy, UpstreamClient
 from ..workspaces.service import WorkspaceNotFoundError
 from .auth import TokenAuthenticator
@@ -31,11 +32,14 @@ from .calls import ToolCaller
 from .live import CLIENT_ID_KEY
 from .metrics import Metrics
 from .registry import Registry
+from .usage import USAGE_FLUSH_INTERVAL_S
 from .watcher import ChangeWatcher
 
 __all__ = ["create_app", "Gateway"]
 
 logger = logging.getLogger(__name__)
+
+PURGE_INTERVAL_S = 3600.0
 
 UNAUTHORIZED_BODY = {"error": "unauthorized", "message": "missing or invalid client token; send 'Authorization: Bearer <token>'"}
 
@@ -51,6 +55,7 @@ class Gateway:
     registry: Registry
     auth: TokenAuthenticator
     metrics: Metrics
+    caller: ToolCaller
 
 
 def jsonrpc_error(status: int, code: int, message: str) -> JSONResponse:
@@ -141,18 +146,24 @@ def create_app(settings: Settings, *, upstream_resolver: Any = None) -> Starlett
             stack.push_async_callback(audit.stop)
             metrics_.gauge("audit_backlog", lambda: float(audit.backlog))
             metrics_.gauge("audit_dropped", lambda: float(audit.dropped))
-            retention = RetentionJob(backends.store, settings.audit.retention_days)
-            retention.start()
-            stack.push_async_callback(retention.stop)
-
             caller = ToolCaller(backends.service, client, audit, metrics_)
+            jobs = [
+                retention_job(backends.store, settings.audit.retention_days),
+                # Soft-deleted workspaces are purged after WORKSPACE_PURGE_DAYS.
+                PeriodicJob("workspace-purge", PURGE_INTERVAL_S, backends.service.purge_deleted),
+                PeriodicJob("secret-usage", USAGE_FLUSH_INTERVAL_S, caller.usage.flush, run_at_start=False),
+            ]
+            for job in jobs:
+                job.start()
+                stack.push_async_callback(job.stop)
+            stack.push_async_callback(caller.usage.flush)  # runs before the jobs stop: last uses are kept
             registry = Registry(backends.service, settings.server, caller.call, metrics_)
             auth = TokenAuthenticator(backends.service, backends.vault)
             backends.cache.on_invalidate(auth.forget_workspace)
             backends.cache.on_invalidate(registry.invalidate)
             app.state.gateway = Gateway(
                 settings=settings, backends=backends, client=client, audit=audit, registry=registry,
-                auth=auth, metrics=metrics_,
+                auth=auth, metrics=metrics_, caller=caller,
             )
             watcher = ChangeWatcher(backends.store, backends.cache, registry, settings.server.change_poll_s)
             watcher.start()

@@ -34,6 +34,7 @@ from ..workspaces.service import WorkspaceService
 from ..workspaces.tool_settings import merge_fixed_arguments
 from .metrics import Metrics
 from .runtime import WorkspaceRuntime
+from .usage import SecretUsage
 
 __all__ = ["ToolCaller", "CallOutcome"]
 
@@ -62,6 +63,7 @@ class ToolCaller:
         self._audit = audit
         self._metrics = metrics
         self._oauth = ClientCredentialsTokens(client)
+        self.usage = SecretUsage(service.store)
 
     async def call(
         self, runtime: WorkspaceRuntime, name: str, arguments: Mapping[str, Any] | None, client_id: str
@@ -158,6 +160,7 @@ class ToolCaller:
                 continue
             try:
                 secrets[scheme_name] = self._service.decrypt_secret(record)
+                self.usage.note(record.id)
             except DecryptionError:
                 logger.error("secret %r of workspace %s does not decrypt; treating it as missing",
                              scheme_name, runtime.workspace_id)

@@ -314,3 +314,14 @@ async def test_changes_from_another_process_reach_the_gateway(live: LiveGateway,
 
     assert rotated == "Bearer planted-rotated-bearer-0b7e"
     assert status == 401
+
+
+async def test_secret_last_use_is_recorded(live: LiveGateway, alpha: str) -> None:
+    before = await live.service.list_secret_metadata("alpha")
+    async with mcp_client(live.mcp_url("alpha"), alpha) as client:
+        await client.call_tool("getItem", {"itemId": "42"})
+    await live.gateway.caller.usage.flush()
+
+    after = await live.service.list_secret_metadata("alpha")
+    assert before[0].last_used_at is None
+    assert after[0].last_used_at is not None
