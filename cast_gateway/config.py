@@ -58,6 +58,11 @@ class ServerSettings:
     session_idle_timeout_s: float = 1800.0
     # How often live workspaces' revisions are compared with the store (0 turns it off).
     change_poll_s: float = 2.0
+    # TLS on the MCP listener (TLS 1.2 or newer); both files or neither.
+    tls_cert_file: str = ""
+    tls_key_file: str = ""
+    # A plain-HTTP listener that redirects every request to public_url's https origin.
+    http_redirect_bind: str = ""
     log_level: str = "INFO"
 
 
@@ -195,6 +200,13 @@ def _validate(settings: Settings) -> None:
             "setting server.workers > 1 needs cache.backend = 'redis': with the in-process cache, "
             "a change made through one worker never reaches the others"
         )
+    server = settings.server
+    if bool(server.tls_cert_file) != bool(server.tls_key_file):
+        raise ConfigError("settings server.tls_cert_file and server.tls_key_file must be set together")
+    if server.http_redirect_bind and not server.tls_cert_file:
+        raise ConfigError("setting server.http_redirect_bind needs TLS: set server.tls_cert_file and server.tls_key_file")
+    if server.tls_cert_file and not server.public_url.startswith("https://"):
+        raise ConfigError(f"setting server.public_url = {server.public_url!r} must start with https:// when TLS is on")
     if settings.blobs.backend == "s3" and not settings.blobs.bucket:
         raise ConfigError("setting blobs.bucket is required when blobs.backend = 's3'")
     positive = {

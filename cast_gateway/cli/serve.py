@@ -35,12 +35,13 @@ def serve_workers(args: argparse.Namespace, settings: Any) -> int:
     """Several worker processes through hypercorn's supervisor, each loading the app from the config path."""
     from hypercorn.run import run as hypercorn_run
 
-    from ..serving.runner import hypercorn_config
+    from ..serving.runner import check_bindable, listener_binds, public_listener
 
     if not args.config:
         raise ValueError("server.workers > 1 needs --config FILE: each worker process reads the settings from it")
     os.environ["CAST_CONFIG"] = os.path.abspath(args.config)
-    config = hypercorn_config(settings.server.bind, settings)
+    check_bindable(listener_binds(settings))
+    _app, config = public_listener(settings, None)  # each worker builds its own app from the config file
     config.application_path = "cast_gateway.serving.asgi:app"
     config.workers = settings.server.workers
     try:

@@ -8,14 +8,16 @@ import os
 import signal
 import socket
 from typing import Any
+from urllib.parse import urlsplit
 
 from hypercorn.asyncio import serve
 from hypercorn.config import Config
+from hypercorn.middleware import HTTPToHTTPSRedirectMiddleware
 
 from ..config import Settings
 from .app import create_app
 
-__all__ = ["run_gateway", "serve_apps", "hypercorn_config", "new_event_loop_runner", "check_bindable", "listener_binds", "ListenAddressError"]
+__all__ = ["run_gateway", "serve_apps", "hypercorn_config", "new_event_loop_runner", "check_bindable", "listener_binds", "ListenAddressError", "public_listener"]
 
 logger = logging.getLogger(__name__)
 
@@ -70,9 +72,24 @@ def install_signal_handlers(stop: asyncio.Event) -> None:
             pass
 
 
+def public_listener(settings: Settings, app: Any) -> tuple[Any, Config]:
+    """The MCP listener: TLS when configured, plus a plain-HTTP port that only redirects."""
+    server = settings.server
+    config = hypercorn_config(server.bind, settings)
+    if not server.tls_cert_file:
+        return app, config
+    # hypercorn's TLS context requires TLS 1.2 or newer and turns compression off.
+    config.certfile = str(settings.path(server.tls_cert_file))
+    config.keyfile = str(settings.path(server.tls_key_file))
+    if not server.http_redirect_bind:
+        return app, config
+    config.insecure_bind = [server.http_redirect_bind]
+    return HTTPToHTTPSRedirectMiddleware(app, urlsplit(server.public_url).netloc), config
+
+
 def build_listeners(settings: Settings) -> list[tuple[Any, Config]]:
     app = create_app(settings)
-    listeners: list[tuple[Any, Config]] = [(app, hypercorn_config(settings.server.bind, settings))]
+    listeners: list[tuple[Any, Config]] = [public_listener(settings, app)]
     internal = build_internal_listener(settings, app)
     if internal is not None:
         listeners.append(internal)
@@ -95,6 +112,8 @@ def build_internal_listener(settings: Settings, public_app: Any) -> tuple[Any, C
 
 def listener_binds(settings: Settings) -> list[tuple[str, str]]:
     binds = [(settings.server.bind, "server.bind")]
+    if settings.server.http_redirect_bind:
+        binds.append((settings.server.http_redirect_bind, "server.http_redirect_bind"))
     if os.environ.get(settings.internal.secret_env):
         binds.append((settings.internal.bind, "internal.bind"))
     return binds
