@@ -2,7 +2,7 @@
 
 Unknown sections and keys are rejected with their name, so a misspelt setting never
 silently keeps its default. Secrets are never written in the file: settings ending in
-`_env` name the environment variable that holds them.
+`_env` name the environment variable that contains them.
 """
 
 from __future__ import annotations
@@ -151,7 +151,7 @@ class Settings:
     source: str = "<defaults>"
 
     def path(self, value: str) -> Path:
-        """A path setting, made absolute against the working directory."""
+        """Return a path setting made absolute against the working directory."""
         return Path(value).expanduser().resolve()
 
 
@@ -259,6 +259,6 @@ def load_settings(path: Path | None) -> Settings:
 
 
 def replace_section(settings: Settings, **sections: Any) -> Settings:
-    """A copy of `settings` with whole sections replaced (used by tests and the demo)."""
+    """Return a copy of `settings` with whole sections replaced (used by tests and the demo)."""
     return dataclasses.replace(settings, **sections)
 

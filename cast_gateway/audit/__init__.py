@@ -1,6 +1,6 @@
 """Audit of tool calls: a bounded queue, one writer task, batched inserts, retention.
 
-An event holds the time, workspace, tool, upstream status, latency, the client's
+An event contains the time, workspace, tool, upstream status, latency, the client's
 pseudonym and the outcome: never arguments, bodies, headers or query strings.
 """
 

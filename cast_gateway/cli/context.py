@@ -1,4 +1,4 @@
-"""What every command needs: settings, an event loop, and the operations to run."""
+"""Command helpers: settings, the event loop, and the operations a command runs."""
 
 from __future__ import annotations
 
@@ -37,7 +37,7 @@ async def local_service(args: argparse.Namespace) -> AsyncIterator[Any]:
 
 @contextlib.asynccontextmanager
 async def operations(args: argparse.Namespace) -> AsyncIterator[Any]:
-    """The workspace service, or with `--remote URL` a signed client of a running gateway."""
+    """Yield the workspace service, or with `--remote URL` a signed client of a running gateway."""
     if getattr(args, "remote", None):
         from .remote import RemoteOperations
 
@@ -76,7 +76,7 @@ def _read_file(path: Path) -> bytes:
 
 
 def read_secret_value(value_file: str | None) -> str:
-    """A secret from a file or standard input, never from the command line (argv is visible to other users)."""
+    """Read a secret from a file or standard input, never from the command line (argv is visible to other users)."""
     if value_file:
         raw = Path(value_file).read_text()
     else:

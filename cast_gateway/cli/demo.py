@@ -1,7 +1,7 @@
 """`demo`: the gateway plus a demo upstream API on loopback, with workspace `demo` ready to use.
 
 This is what `make run` starts. The upstream's bearer token is new on every start and
-reaches the gateway only as an encrypted secret; the client token is written to
+reaches the gateway only as an encrypted secret. The client token is written to
 `var/demo.json` (mode 0600) for MCP clients.
 """
 

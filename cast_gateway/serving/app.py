@@ -122,7 +122,7 @@ async def metrics(request: Request) -> Response:
 
 
 def create_app(settings: Settings, *, upstream_resolver: Any = None) -> Starlette:
-    """The public app. `upstream_resolver` replaces DNS for tests of the egress policy."""
+    """Build the public app. `upstream_resolver` replaces DNS for tests of the egress policy."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:

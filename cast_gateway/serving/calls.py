@@ -2,8 +2,8 @@
 
 Steps: find the tool, validate the arguments, build the request, decrypt and inject
 the credentials, send, map the response, record the audit event. Every failure ends
-as an `isError` result with a message for the model; nothing raised here reaches the
-SDK, whose catch-all would put the exception text on the wire.
+as an `isError` result with a message for the model. Nothing raised here reaches the
+SDK, because its catch-all would put the exception text on the wire.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """One workspace's MCP server: a low-level SDK `Server` and its session manager.
 
 The runtime (tools, secrets, base URL) is swapped in place on reload, so connected
-sessions survive a spec change and are told about it with `tools/list_changed`.
+sessions survive a spec change and receive `tools/list_changed`.
 """
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ CLIENT_ID_KEY = "cast.client_id"
 
 
 class _GatewayServer(Server[Any]):
-    """Advertises `tools.listChanged` to handshake-era clients (the manager never asks for it)."""
+    """Advertises `tools.listChanged` to handshake-era clients, which the manager does not request by itself."""
 
     def create_initialization_options(self, notification_options=None, experimental_capabilities=None, extensions=None):  # type: ignore[no-untyped-def]
         return super().create_initialization_options(
@@ -117,7 +117,7 @@ class LiveWorkspace:
         for session in self._open_sessions():
             try:
                 await session.send_tool_list_changed()
-            except Exception:  # a session that is closing cannot be told; it re-lists on reconnect
+            except Exception:  # A closing session cannot receive it, and its client lists the tools again on reconnect.
                 logger.debug("list_changed not delivered to a closing session of %s", self.workspace_id)
 
     async def run(self, *, task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED) -> None:

@@ -64,11 +64,11 @@ class Registry:
         return sorted(self._live)
 
     def live_revisions(self) -> dict[str, int]:
-        """The revision each live workspace is serving."""
+        """Return the revision that each live workspace is serving."""
         return {workspace_id: live.runtime.revision for workspace_id, live in self._live.items()}
 
     async def get(self, workspace_id: str) -> LiveWorkspace:
-        """The live workspace, built now if needed; WorkspaceNotFoundError when it does not exist."""
+        """Return the live workspace, built now if needed; raise WorkspaceNotFoundError when it does not exist."""
         refreshing = self._refreshing.get(workspace_id)
         if refreshing is not None:
             # asyncio.wait neither raises the rebuild's error nor cancels it on timeout.

@@ -46,7 +46,7 @@ class ListenAddressError(OSError):
 def check_bindable(binds: list[tuple[str, str]]) -> None:
     """Fail before anything starts when an address is taken, naming it and its setting.
 
-    `binds` holds (host:port, setting name) pairs. Without this check a busy port surfaces
+    `binds` contains (host:port, setting name) pairs. Without this check a busy port surfaces
     as a traceback from inside hypercorn after the other listeners have started.
     """
     for bind, setting in binds:
@@ -73,7 +73,7 @@ def install_signal_handlers(stop: asyncio.Event) -> None:
 
 
 def public_listener(settings: Settings, app: Any) -> tuple[Any, Config]:
-    """The MCP listener: TLS when configured, plus a plain-HTTP port that only redirects."""
+    """Return the MCP listener: TLS when configured, plus a plain-HTTP port that only redirects."""
     server = settings.server
     config = hypercorn_config(server.bind, settings)
     if not server.tls_cert_file:
@@ -97,7 +97,7 @@ def build_listeners(settings: Settings) -> list[tuple[Any, Config]]:
 
 
 def build_internal_listener(settings: Settings, public_app: Any) -> tuple[Any, Config] | None:
-    """The internal API listener, or None (logged) when INTERNAL_MCP_SECRET is unset."""
+    """Return the internal API listener, or None (logged) when INTERNAL_MCP_SECRET is unset."""
     try:
         from ..internal.mount import internal_listener_app
     except ImportError:
@@ -128,7 +128,7 @@ async def run_gateway(settings: Settings) -> None:
 
 
 def new_event_loop_runner() -> asyncio.Runner:
-    """An asyncio runner on uvloop when it is installed (lower per-request overhead), else the default loop."""
+    """Return an asyncio runner on uvloop when it is installed (lower per-request overhead), else on the default loop."""
     if os.environ.get("CAST_NO_UVLOOP") != "1":
         try:
             import uvloop

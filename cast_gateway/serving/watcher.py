@@ -1,7 +1,7 @@
 """Notices workspace changes that no cache eviction announced, by polling revisions.
 
 With the in-process cache, a change made by another process (the command line beside
-a running `make run`) reaches this gateway only through the store; with Redis, a change
+a running `make run`) reaches this gateway only through the store. With Redis, a change
 published while this replica was disconnected is lost. Every change raises the
 workspace's revision, so comparing the revisions of live workspaces catches both.
 """

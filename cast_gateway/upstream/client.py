@@ -20,8 +20,8 @@ __all__ = ["UpstreamClient", "USER_AGENT", "DISCARD_LIMIT_FACTOR"]
 logger = logging.getLogger(__name__)
 
 USER_AGENT = "cast-gateway/0.1"
-# Past the size cap the rest of a body is read and dropped only to report how much was
-# cut, up to this many times the cap; a flood beyond that is cut off unread.
+# Past the size cap, the rest of a body is read and dropped only to report how much was
+# cut, up to this many times the cap. A flood beyond that is cut off unread.
 DISCARD_LIMIT_FACTOR = 8
 READ_CHUNK_BYTES = 64 * 1024
 
@@ -105,7 +105,7 @@ class UpstreamClient:
             raise
         except asyncio.TimeoutError:
             raise UpstreamTimeoutError(
-                f"upstream {where} did not answer within {self._total_timeout_s:g} s (setting upstream.total_timeout_s)"
+                f"upstream {where} sent no response within {self._total_timeout_s:g} s (setting upstream.total_timeout_s)"
             ) from None
         except aiohttp.ClientConnectorError as exc:
             cause = exc.os_error

@@ -99,7 +99,7 @@ class ClientCredentialsTokens:
         finally:
             del request, basic
         if response.status != 200:
-            raise OAuthTokenError(f"token endpoint of scheme {scheme.name!r} answered HTTP {response.status}")
+            raise OAuthTokenError(f"token endpoint of scheme {scheme.name!r} returned HTTP {response.status}")
         try:
             document = orjson.loads(response.body)
             token = document["access_token"]
