@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
 
 from .errors import MissingFileError, OperationError, SpecError
@@ -14,7 +15,7 @@ from .refs import Location, RefResolver, pointer_join
 from .schema import SchemaConverter
 from .security import parse_requirements, parse_schemes, undefined_schemes
 from .servers import expand_servers
-from .swagger2 import convert_swagger2
+from .swagger2 import Swagger2Document, convert_swagger2
 
 __all__ = ["compile_spec", "METHODS"]
 
@@ -35,18 +36,26 @@ def _check_size(bundle: SpecBundle, max_spec_bytes: int) -> None:
         raise SpecError(f"spec {bundle.main!r}: the main file is not in the uploaded bundle")
 
 
+_ACCEPTED_VERSIONS = "Swagger 2.0 and OpenAPI 3.0, 3.1 and 3.2 are accepted"
+_SWAGGER_VERSION = re.compile(r"^2\.0$")
+_OPENAPI_VERSION = re.compile(r"^3\.[0-2](?:\.[0-9]+)?(?:-[0-9A-Za-z.-]+)?$")
+
+
 def _version(document: dict[str, Any], name: str) -> str:
     if "swagger" in document:
         version = source_text(document["swagger"])
-        if not version.startswith("2"):
-            raise SpecError(f"spec {name!r} at /swagger: version {version!r} is not supported; use Swagger 2.0 or OpenAPI 3.x")
+        if not _SWAGGER_VERSION.match(version):
+            raise SpecError(f"spec {name!r} at /swagger: version {version[:40]!r} is not supported; {_ACCEPTED_VERSIONS}")
         return version
     if "openapi" in document:
         version = source_text(document["openapi"])
-        if not version.startswith("3"):
-            raise SpecError(f"spec {name!r} at /openapi: version {version!r} is not supported; use OpenAPI 3.0, 3.1 or 3.2")
+        if not _OPENAPI_VERSION.match(version):
+            raise SpecError(f"spec {name!r} at /openapi: version {version[:40]!r} is not supported; {_ACCEPTED_VERSIONS}")
         return version
-    raise SpecError(f"spec {name!r} at /: neither 'openapi' nor 'swagger' is set; this is not an OpenAPI document")
+    raise SpecError(
+        f"spec {name!r} at /: neither 'openapi' nor 'swagger' is set, so this is not an OpenAPI document; "
+        f"{_ACCEPTED_VERSIONS}"
+    )
 
 
 def _operations(document: dict[str, Any], resolver: RefResolver, main: str, problems: list[tuple[str, str]]):
@@ -62,8 +71,8 @@ def _operations(document: dict[str, Any], resolver: RefResolver, main: str, prob
             continue
         try:
             path_item, item_at = resolver.resolve(raw_item, path_at)
-        except MissingFileError:
-            raise
+        except MissingFileError as exc:
+            raise SpecError(f"spec {main!r} at {path_at.pointer}: {exc}") from exc
         except OperationError as exc:
             problems.append((path_at.pointer, f"path item skipped: {exc}"))
             continue
@@ -106,8 +115,10 @@ def compile_spec(bundle: SpecBundle, *, prefix_budget: int = 0, max_spec_bytes: 
             raise KeyError(name)
         return parse_document(name, bundle.files[name])
 
+    swagger2: Swagger2Document | None = None
     if version.startswith("2"):
-        document = convert_swagger2(document, main, problems)
+        swagger2 = convert_swagger2(document, main, problems)
+        document = swagger2.document
     resolver = RefResolver(main, {main: document}, load)
 
     components = document.get("components") if isinstance(document.get("components"), dict) else {}
@@ -137,7 +148,8 @@ def compile_spec(bundle: SpecBundle, *, prefix_budget: int = 0, max_spec_bytes: 
             tool_name = names.allocate(wanted, f"{source.method} {source.path}")
             tool = build_tool(source, tool_name, context)
         except MissingFileError as exc:
-            raise SpecError(f"spec {main!r} at {source.at.pointer}: {exc}") from exc
+            message = f"spec {main!r} at {source.at.pointer}: {exc}"
+            raise SpecError(swagger2.original_text(message) if swagger2 else message) from exc
         except (OperationError, ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
             # Lenient by design: one broken spot costs only its operation.
             problems.append((source.at.pointer, f"operation {source.method.upper()} {source.path} skipped: {exc}"))
@@ -150,6 +162,9 @@ def compile_spec(bundle: SpecBundle, *, prefix_budget: int = 0, max_spec_bytes: 
         tools.append(tool)
 
     info = document.get("info") if isinstance(document.get("info"), dict) else {}
+    if swagger2 is not None:
+        # Warnings name the pointers of the user's file, not those of the converted document.
+        problems = [(swagger2.original_pointer(pointer), swagger2.original_text(message)) for pointer, message in problems]
     warnings = tuple(SpecWarning(pointer, message) for pointer, message in problems)
     for warning in warnings:
         logger.debug("spec %r: %s", main, warning)

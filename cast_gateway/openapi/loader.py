@@ -236,18 +236,30 @@ class _Walker:
         return result
 
 
-def _looks_like_json(data: bytes) -> bool:
+def _looks_like_json(name: str, data: bytes) -> bool:
+    if name.lower().endswith(".json"):
+        return True
     head = data[:64].lstrip(b"\xef\xbb\xbf \t\r\n")
     return head[:1] in (b"{", b"[")
 
 
+def _json_error(name: str, exc: orjson.JSONDecodeError) -> SpecError:
+    return SpecError(f"spec {name!r} line {exc.lineno} column {exc.colno}: invalid JSON: {exc.msg}")
+
+
 def parse_document(name: str, data: bytes) -> Any:
-    """Parse one file of a bundle. Raises SpecError naming the file and line on a syntax error."""
-    if _looks_like_json(data):
+    """Parse one file of a bundle. Raises SpecError naming the file and line on a syntax error.
+
+    A file named `*.json`, or one whose text starts with `{` or `[`, is read as JSON. When
+    neither orjson nor the YAML parser reads it, the error is orjson's, with its line and
+    column, because a YAML message about a JSON file misleads.
+    """
+    json_error: orjson.JSONDecodeError | None = None
+    if _looks_like_json(name, data):
         try:
             return orjson.loads(data)
-        except orjson.JSONDecodeError:
-            pass  # not strict JSON (comments, trailing commas...): YAML may still read it.
+        except orjson.JSONDecodeError as exc:
+            json_error = exc  # not strict JSON (a BOM, a trailing comma...): YAML may still read it.
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -256,13 +268,20 @@ def parse_document(name: str, data: bytes) -> Any:
     try:
         root = composer.get_single_node()
     except yaml.MarkedYAMLError as exc:
+        if json_error is not None:
+            raise _json_error(name, json_error) from json_error
         mark = exc.problem_mark or exc.context_mark
         where = f" line {mark.line + 1} column {mark.column + 1}" if mark else ""
         raise SpecError(f"spec {name!r}{where}: invalid YAML: {exc.problem or exc.context}") from exc
     except yaml.YAMLError as exc:
+        if json_error is not None:
+            raise _json_error(name, json_error) from json_error
         raise SpecError(f"spec {name!r}: invalid YAML: {exc}") from exc
     finally:
         composer.dispose()
     if root is None:
         raise SpecError(f"spec {name!r}: the file is empty")
+    if json_error is not None and not isinstance(root, (MappingNode, SequenceNode)):
+        # YAML reads almost any text as one plain scalar; for a JSON file that is a syntax error.
+        raise _json_error(name, json_error) from json_error
     return _Walker(name).convert(root)

@@ -85,7 +85,9 @@ class RefResolver:
         except KeyError:
             raise MissingFileError(
                 f"$ref {ref or str(location)!r} names file {location.file!r}, which is not in the uploaded bundle; "
-                "upload it together with the spec"
+                f"upload it with the spec: '--spec-file {location.file}' for 'workspace create' or 'workspace upload-spec', "
+                f"an extra FILE argument for 'tools preview', or an entry {location.file!r} in the 'files' map "
+                "of the internal API"
             ) from None
         if not location.pointer:
             return node
