@@ -156,7 +156,9 @@ def build_tool(source: OperationSource, name: str, context: OperationContext) ->
             )
         )
         properties[argument] = schema
-        if is_required:
+        if is_required and "default" not in schema:
+            # A required parameter with a default may be omitted: the request builder sends
+            # the default (see `cast_gateway.request.arguments.effective_arguments`).
             required.append(argument)
     for variable in _undeclared_path_variables(source.path, specs):
         # Real specs forget path parameters now and then; a string argument still lets the call work.

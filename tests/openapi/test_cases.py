@@ -7,9 +7,11 @@ import re
 import time
 
 import pytest
+from jsonschema import Draft202012Validator
 
 from cast_gateway.openapi import SpecBundle, SpecError, compile_spec
 from cast_gateway.openapi.loader import parse_document
+from cast_gateway.request.builder import build_request
 
 from corpus import check_schema, compile_case
 
@@ -213,6 +215,34 @@ paths:
         "session": ("form", True),
     }
     assert "Accept" not in tool.input_schema["properties"]
+
+
+def test_parameter_with_default_not_required():
+    tools = _tools(compile_case("C19.yaml"))
+    events = tools["listEvents"]
+    schema = events.input_schema
+    assert "limit" not in schema.get("required", [])
+    assert schema["properties"]["limit"]["default"] == 50
+    assert schema["properties"]["limit"]["type"] == "integer"
+    assert schema["properties"]["includeDeleted"]["default"] is False
+    assert "includeDeleted" not in schema.get("required", [])
+    check_schema(schema)
+    Draft202012Validator(schema).validate({})
+
+
+def test_required_default_still_sent_by_builder():
+    events = _tools(compile_case("C19.yaml"))["listEvents"]
+    limit = next(parameter for parameter in events.parameters if parameter.name == "limit")
+    assert limit.required is True
+    assert limit.schema["default"] == 50
+    assert build_request(events, {}, "https://api.example.test").url == "https://api.example.test/events?limit=50"
+    assert build_request(events, {"limit": 10}, "https://api.example.test").url == "https://api.example.test/events?limit=10"
+
+
+def test_parameters_without_default_stay_required():
+    tools = _tools(compile_case("C19.yaml"))
+    assert tools["setFeature"].input_schema["required"] == ["name", "enabled"]
+    assert "default" not in tools["listEvents"].input_schema["properties"]["verbose"]
 
 
 def test_swagger2_collection_formats():
