@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import uuid
+from pathlib import Path
 from typing import AsyncIterator, Iterator
 
 import botocore.session
@@ -18,6 +19,7 @@ from cast_gateway.cache.redis import RedisCache
 
 from replicas.cluster import Backing, Replica, backing_environ, migrate, new_vault_keys, settings_for, start_replicas
 from support.servers import AWS_TEST_ENV, MariaDb, RedisServer
+from support.upstream import RecordingUpstream
 
 
 def create_bucket(endpoint: str) -> str:
@@ -72,3 +74,23 @@ async def provisioning(backing: Backing, monkeypatch: pytest.MonkeyPatch) -> Asy
 async def shared_backends(shared_backing: Backing, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Backends]:
     async with provisioning(shared_backing, monkeypatch) as backends:
         yield backends
+
+
+# Per-test servers: a module that defines its own `backing` (a private server it stops)
+# gets replicas and provisioning backends on that backing.
+@pytest.fixture
+def replicas(backing: Backing, tmp_path: Path) -> Iterator[list[Replica]]:
+    with start_replicas(backing, tmp_path / "replicas") as replicas:
+        yield replicas
+
+
+@pytest.fixture
+async def backends(backing: Backing, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Backends]:
+    async with provisioning(backing, monkeypatch) as backends:
+        yield backends
+
+
+@pytest.fixture
+async def upstream() -> AsyncIterator[RecordingUpstream]:
+    async with RecordingUpstream() as server:
+        yield server

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from typing import AsyncIterator
 
 import pytest
 
@@ -17,12 +16,6 @@ pytestmark = pytest.mark.anyio
 
 # Two replicas and the test process listen on the invalidation channel.
 LISTENERS = 3
-
-
-@pytest.fixture
-async def upstream() -> AsyncIterator[RecordingUpstream]:
-    async with RecordingUpstream() as server:
-        yield server
 
 
 async def wait_listeners(backing: Backing) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import asyncio
 import statistics
-from typing import AsyncIterator
 
 import pytest
 
@@ -21,12 +20,6 @@ ROUNDS = 9
 LISTENERS = 3
 # A loose bound, far above the measured figures, so that a loaded machine does not fail it.
 MEDIAN_BOUND_S = 2.0
-
-
-@pytest.fixture
-async def upstream() -> AsyncIterator[RecordingUpstream]:
-    async with RecordingUpstream() as server:
-        yield server
 
 
 async def test_reload_latency_across_replicas(shared_replicas: list[Replica], shared_backing: Backing,

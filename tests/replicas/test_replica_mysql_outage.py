@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import AsyncIterator, Callable, Iterator
+from typing import Callable
 
 import httpx2
 import pytest
 
 from cast_gateway.backends import Backends
-from replicas.cluster import Backing, Replica, migrate, start_replicas
-from replicas.conftest import new_backing, provisioning
+from replicas.cluster import Backing, Replica, migrate
+from replicas.conftest import new_backing
 from replicas.provision import initialize, provision, unique_workspace, watched_client
 from replicas.waiting import eventually
 from support.leaks import PlantedSecrets
@@ -34,24 +34,6 @@ def backing(database: MariaDb, redis_server: RedisServer, moto_endpoint: str, tm
     backing = new_backing(database, redis_server.url, moto_endpoint)
     migrate(backing, tmp_path)
     return backing
-
-
-@pytest.fixture
-def replicas(backing: Backing, tmp_path: Path) -> Iterator[list[Replica]]:
-    with start_replicas(backing, tmp_path / "replicas") as replicas:
-        yield replicas
-
-
-@pytest.fixture
-async def backends(backing: Backing, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Backends]:
-    async with provisioning(backing, monkeypatch) as backends:
-        yield backends
-
-
-@pytest.fixture
-async def upstream() -> AsyncIterator[RecordingUpstream]:
-    async with RecordingUpstream() as server:
-        yield server
 
 
 def audit_rows(backing: Backing, workspace_id: str) -> int:

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import AsyncIterator, Callable, Iterator
+from typing import Callable
 
 import pytest
 
 from cast_gateway.backends import Backends
-from replicas.cluster import Backing, Replica, migrate, start_replicas, subscriber_count
-from replicas.conftest import new_backing, provisioning
+from replicas.cluster import Backing, Replica, migrate, subscriber_count
+from replicas.conftest import new_backing
 from replicas.provision import SPEC_TWO_TOOLS, bundle, provision, unique_workspace, watched_client
 from replicas.waiting import eventually
 from support.leaks import PlantedSecrets
@@ -37,24 +37,6 @@ def backing(mariadb: MariaDb, redis: RedisServer, moto_endpoint: str, tmp_path: 
     backing = new_backing(mariadb, redis.url, moto_endpoint)
     migrate(backing, tmp_path)
     return backing
-
-
-@pytest.fixture
-def replicas(backing: Backing, tmp_path: Path) -> Iterator[list[Replica]]:
-    with start_replicas(backing, tmp_path / "replicas") as replicas:
-        yield replicas
-
-
-@pytest.fixture
-async def backends(backing: Backing, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Backends]:
-    async with provisioning(backing, monkeypatch) as backends:
-        yield backends
-
-
-@pytest.fixture
-async def upstream() -> AsyncIterator[RecordingUpstream]:
-    async with RecordingUpstream() as server:
-        yield server
 
 
 async def test_redis_outage_serves_and_recovers(replicas: list[Replica], backing: Backing, redis: RedisServer,

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import AsyncIterator, Iterator
+from typing import Iterator
 
 import pytest
 
 from cast_gateway.backends import Backends
-from replicas.cluster import Backing, Replica, migrate, start_replicas
-from replicas.conftest import new_backing, provisioning
+from replicas.cluster import Backing, Replica, migrate
+from replicas.conftest import new_backing
 from replicas.provision import SCHEME, initialize, provision, unique_workspace, watched_client
 from support.leaks import PlantedSecrets
 from support.servers import MariaDb, RedisServer, ServerProcess, start_moto
@@ -36,24 +36,6 @@ def backing(mariadb: MariaDb, redis_server: RedisServer, moto: tuple[ServerProce
     backing = new_backing(mariadb, redis_server.url, moto[1])
     migrate(backing, tmp_path)
     return backing
-
-
-@pytest.fixture
-def replicas(backing: Backing, tmp_path: Path) -> Iterator[list[Replica]]:
-    with start_replicas(backing, tmp_path / "replicas") as replicas:
-        yield replicas
-
-
-@pytest.fixture
-async def backends(backing: Backing, monkeypatch: pytest.MonkeyPatch) -> AsyncIterator[Backends]:
-    async with provisioning(backing, monkeypatch) as backends:
-        yield backends
-
-
-@pytest.fixture
-async def upstream() -> AsyncIterator[RecordingUpstream]:
-    async with RecordingUpstream() as server:
-        yield server
 
 
 async def test_s3_outage_keeps_compiled_workspaces(replicas: list[Replica], moto: tuple[ServerProcess, str],
