@@ -12,7 +12,6 @@ import orjson
 import pytest
 
 from cast_gateway.cli import keys
-from cast_gateway.store import WorkspaceRecord
 from cast_gateway.store.sqlite import SqliteStore
 from cast_gateway.vault import Vault
 from cast_gateway.vault.keyfile import load_ring_file
