@@ -147,7 +147,9 @@ class RedisCache:
             self._failed("GET", exc)
             return None
         self._succeeded()
-        return bytes(value) if value is not None else None
+        if value is None:
+            return None
+        return value.encode() if isinstance(value, str) else bytes(value)
 
     async def set(self, workspace_id: str, value: bytes, ttl_s: int = CACHE_TTL_S) -> None:
         try:

@@ -28,7 +28,8 @@ def audit_tail(args: argparse.Namespace) -> int:
         async with local_service(args) as service:
             if await service.store.get_workspace(args.workspace_id, include_deleted=True) is None:
                 raise LookupError(f"workspace {args.workspace_id!r} not found")
-            return await service.store.list_audit(args.workspace_id, args.n)
+            events: list[Any] = await service.store.list_audit(args.workspace_id, args.n)
+            return events
 
     for event in reversed(run(main())):
         print(json.dumps({

@@ -14,7 +14,7 @@ from __future__ import annotations
 import argparse
 import os
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ..backends import build_store, open_backends
 from ..config import Settings
@@ -138,7 +138,7 @@ def keys_status(args: argparse.Namespace) -> int:
     return 0
 
 
-def _change(args: argparse.Namespace, change: Any, message: str) -> int:
+def _change(args: argparse.Namespace, change: Any, message: Callable[[KeyRing], str]) -> int:
     _, source = _source(args)
 
     async def main() -> tuple[KeyRing, str]:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 __all__ = ["SecretValue"]
 
 
@@ -29,7 +31,7 @@ class SecretValue:
     def __format__(self, spec: str) -> str:
         return "***"
 
-    def __reduce__(self) -> object:
+    def __reduce__(self) -> str | tuple[Any, ...]:
         raise TypeError("SecretValue cannot be pickled")
 
     def __eq__(self, other: object) -> bool:

@@ -115,4 +115,4 @@ def load_ring_blocking(source: RingSource, timeout_s: float = 60.0) -> KeyRing:
     import concurrent.futures
 
     with concurrent.futures.ThreadPoolExecutor(max_workers=1, thread_name_prefix="vault-ring-load") as pool:
-        return pool.submit(asyncio.run, source.load()).result(timeout=timeout_s)  # type: ignore[arg-type]
+        return pool.submit(asyncio.run, source.load()).result(timeout=timeout_s)
