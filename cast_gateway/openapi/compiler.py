@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from .errors import MissingFileError, OperationError, SpecError
+from .gc_pause import paused_gc
 from .loader import MAX_SPEC_BYTES, parse_document, source_text
 from .model import CompiledSpec, SpecBundle, SpecWarning, Tool
 from .naming import MAX_NAME_LENGTH, MIN_NAME_LENGTH, NameAllocator, base_name
@@ -97,6 +98,11 @@ def compile_spec(bundle: SpecBundle, *, prefix_budget: int = 0, max_spec_bytes: 
     Raises SpecError when the spec as a whole cannot be used; a problem inside one
     operation skips that operation with a warning instead.
     """
+    with paused_gc():
+        return _compile(bundle, prefix_budget=prefix_budget, max_spec_bytes=max_spec_bytes)
+
+
+def _compile(bundle: SpecBundle, *, prefix_budget: int, max_spec_bytes: int) -> CompiledSpec:
     limit = MAX_NAME_LENGTH - prefix_budget
     if prefix_budget < 0 or limit < MIN_NAME_LENGTH:
         raise SpecError(

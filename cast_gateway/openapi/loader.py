@@ -42,8 +42,6 @@ MAX_SPEC_BYTES = 16 * 1024 * 1024
 MAX_ALIAS_EXPANSION = 1_000_000
 """Values that aliases may add to a document. Bounds "billion laughs" documents."""
 
-_NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
-_BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 _INT10 = re.compile(r"^[-+]?[0-9]+$")
 _INT8 = re.compile(r"^0o[0-7]+$")
 _INT16 = re.compile(r"^0x[0-9a-fA-F]+$")
@@ -136,11 +134,23 @@ class _Composer(_Parser, _CoreResolver):  # type: ignore[misc, valid-type]
         _CoreResolver.__init__(self)
 
 
+_CONSTANTS: dict[str, Any] = {
+    "": None, "~": None, "null": None, "Null": None, "NULL": None,
+    "true": True, "True": True, "TRUE": True, "false": False, "False": False, "FALSE": False,
+}
+_NOT_FOUND = object()
+# Every YAML 1.2 core-schema number starts with one of these characters.
+_NUMBER_START = frozenset("+-.0123456789")
+
+
 def _resolve_plain(text: str) -> Any:
-    if _NULL.match(text):
-        return None
-    if _BOOL.match(text):
-        return text[0] in "tT"
+    # Most plain scalars of a spec are words (`string`, `object`, descriptions), so the
+    # constant table and the first character settle them before any regular expression.
+    constant = _CONSTANTS.get(text, _NOT_FOUND)
+    if constant is not _NOT_FOUND:
+        return constant
+    if text[0] not in _NUMBER_START:
+        return text
     if _INT10.match(text):
         number = int(text)
         return number if str(number) == text else SourceInt(number, text)
@@ -172,7 +182,18 @@ class _Walker:
         mark = node.start_mark
         return SpecError(f"spec {self.name!r} line {mark.line + 1} column {mark.column + 1}: {problem}")
 
+    def spend(self, node: Node) -> None:
+        self.alias_budget -= 1
+        if self.alias_budget < 0:
+            raise self.fail(node, f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION} values; reduce anchor reuse")
+
     def convert(self, node: Node) -> Any:
+        if node.__class__ is ScalarNode:
+            # Scalars are not tracked as alias targets: an alias of a scalar adds one value,
+            # which the document's own size bounds. Inside an aliased collection they count.
+            if self.alias_depth:
+                self.spend(node)
+            return self.scalar(node)
         key = id(node)
         if key in self.active:
             raise self.fail(node, "recursive YAML alias (an anchor used inside itself); expand it by hand")
@@ -181,22 +202,14 @@ class _Walker:
         if aliased:
             self.alias_depth += 1
         if self.alias_depth:
-            self.alias_budget -= 1
-            if self.alias_budget < 0:
-                raise self.fail(
-                    node, f"YAML aliases expand to more than {MAX_ALIAS_EXPANSION} values; reduce anchor reuse"
-                )
+            self.spend(node)
+        self.active.add(key)
         try:
-            if isinstance(node, ScalarNode):
-                return self.scalar(node)
-            self.active.add(key)
-            try:
-                if isinstance(node, SequenceNode):
-                    return [self.convert(item) for item in node.value]
-                return self.mapping(node)
-            finally:
-                self.active.discard(key)
+            if node.__class__ is SequenceNode:
+                return [self.convert(item) for item in node.value]
+            return self.mapping(node)
         finally:
+            self.active.discard(key)
             if aliased:
                 self.alias_depth -= 1
 
@@ -212,7 +225,7 @@ class _Walker:
         return text
 
     def key(self, node: Node) -> str:
-        if not isinstance(node, ScalarNode):
+        if node.__class__ is not ScalarNode:
             raise self.fail(node, "mapping key is a collection; OpenAPI keys must be plain strings")
         # Keys keep their source text: `200:` is the response code "200", not the number.
         return node.value
@@ -230,7 +243,11 @@ class _Walker:
                     for merged_key, merged_value in data.items():
                         merged.setdefault(merged_key, merged_value)
                 continue
-            result[self.key(key_node)] = self.convert(value_node)
+            if value_node.__class__ is ScalarNode and value_node.tag == "?" and not self.alias_depth:
+                # The common case, a plain scalar value, without the calls of `convert`.
+                result[self.key(key_node)] = _resolve_plain(value_node.value)
+            else:
+                result[self.key(key_node)] = self.convert(value_node)
         for merged_key, merged_value in merged.items():
             result.setdefault(merged_key, merged_value)
         return result

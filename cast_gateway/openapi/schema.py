@@ -25,7 +25,7 @@ from typing import Any, Literal
 
 from .errors import MissingFileError, OperationError, RefError
 from .loader import SourceFloat, SourceInt, plain, source_text
-from .refs import Location, RefResolver
+from .refs import Location, RefResolver, pointer_join
 
 __all__ = [
     "Mode",
@@ -70,6 +70,9 @@ _COUNT_KEYS = (
 _TEXT_KEYS = ("title", "description", "format", "contentEncoding", "contentMediaType")
 _FLAG_KEYS = ("uniqueItems", "readOnly", "writeOnly", "deprecated")
 _SCHEMA_LIST_KEYS = ("oneOf", "anyOf")
+_SCALAR_KEYWORDS = frozenset(
+    (*_TEXT_KEYS, *_FLAG_KEYS, *_NUMBER_KEYS, *_COUNT_KEYS, "pattern", "exclusiveMinimum", "exclusiveMaximum")
+)
 
 
 def safe_key(key: str) -> str:
@@ -111,6 +114,34 @@ class Converted:
     names: dict[str, Any] | None = None
     open: frozenset[Location] = frozenset()
     size: int = 1
+
+
+class _SubLocation:
+    """The location of a subschema, whose JSON pointer is built only when a message needs it.
+
+    Large specs have tens of thousands of subschemas and almost none of them ever appears
+    in a warning, so joining and escaping every pointer up front is wasted work.
+    """
+
+    __slots__ = ("file", "_parent", "_tokens", "_pointer")
+
+    def __init__(self, parent: Location | _SubLocation, tokens: tuple[str | int, ...]) -> None:
+        self.file = parent.file
+        self._parent = parent
+        self._tokens = tokens
+        self._pointer: str | None = None
+
+    @property
+    def pointer(self) -> str:
+        if self._pointer is None:
+            self._pointer = pointer_join(self._parent.pointer, *self._tokens)
+        return self._pointer
+
+    def child(self, *tokens: str | int) -> _SubLocation:
+        return _SubLocation(self, tokens)
+
+    def __str__(self) -> str:
+        return f"{self.file}#{self.pointer}"
 
 
 @dataclass
@@ -216,7 +247,7 @@ class SchemaConverter:
 
         def sub(value: Any, *tokens: str | int) -> Converted:
             nonlocal size
-            converted = self._convert(value, at.child(*tokens), state)
+            converted = self._convert(value, _SubLocation(at, tokens), state)
             open_cycles.update(converted.open)
             size += converted.size
             return converted
@@ -228,31 +259,34 @@ class SchemaConverter:
         if types:
             out["type"] = types[0] if len(types) == 1 else types
 
-        for keyword in _TEXT_KEYS:
-            value = schema.get(keyword)
-            if isinstance(value, str):
-                out[keyword] = value
-        if out.get("format") == "binary" and out.get("type") == "string":
-            # Binary strings travel through JSON arguments as base64.
-            del out["format"]
-            out.setdefault("contentEncoding", "base64")
-        pattern = schema.get("pattern")
-        if isinstance(pattern, str) and _valid_regex(pattern):
-            out["pattern"] = pattern
-        for keyword in _FLAG_KEYS:
-            if isinstance(schema.get(keyword), bool):
-                out[keyword] = schema[keyword]
-        for keyword in _NUMBER_KEYS:
-            value = schema.get(keyword)
-            if _is_number(value):
-                out[keyword] = plain(value)
-        if "multipleOf" in out and out["multipleOf"] <= 0:
-            del out["multipleOf"]
-        for keyword in _COUNT_KEYS:
-            value = schema.get(keyword)
-            if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
-                out[keyword] = int(value)
-        _exclusive_bounds(schema, out)
+        # Most schemas carry two or three of these keywords, so the loops test a set of
+        # the present ones instead of looking every keyword up in the schema.
+        present = _SCALAR_KEYWORDS.intersection(schema)
+        if present:
+            for keyword in _TEXT_KEYS:
+                if keyword in present and isinstance(schema[keyword], str):
+                    out[keyword] = schema[keyword]
+            if out.get("format") == "binary" and out.get("type") == "string":
+                # Binary strings travel through JSON arguments as base64.
+                del out["format"]
+                out.setdefault("contentEncoding", "base64")
+            pattern = schema.get("pattern")
+            if isinstance(pattern, str) and _valid_regex(pattern):
+                out["pattern"] = pattern
+            for keyword in _FLAG_KEYS:
+                if keyword in present and isinstance(schema[keyword], bool):
+                    out[keyword] = schema[keyword]
+            for keyword in _NUMBER_KEYS:
+                if keyword in present and _is_number(schema[keyword]):
+                    out[keyword] = plain(schema[keyword])
+            if "multipleOf" in out and out["multipleOf"] <= 0:
+                del out["multipleOf"]
+            for keyword in _COUNT_KEYS:
+                if keyword in present:
+                    value = schema[keyword]
+                    if isinstance(value, int) and not isinstance(value, bool) and value >= 0:
+                        out[keyword] = int(value)
+            _exclusive_bounds(schema, out)
 
         expected = out.get("type")
         if isinstance(schema.get("enum"), list) and schema["enum"]:
@@ -261,9 +295,10 @@ class SchemaConverter:
             out["const"] = _literal(schema["const"], expected)
         if "default" in schema:
             out["default"] = _literal(schema["default"], expected)
-        examples = _examples(schema, expected)
-        if examples:
-            out["examples"] = examples
+        if "examples" in schema or "example" in schema:
+            examples = _examples(schema, expected)
+            if examples:
+                out["examples"] = examples
 
         if isinstance(schema.get("properties"), dict):
             properties: dict[str, Any] = {}
