@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from typing import Any
+from typing import Any, Sequence
 
 from .errors import MissingFileError, OperationError, SpecError
 from .gc_pause import paused_gc
@@ -15,7 +15,7 @@ from .operations import OperationContext, OperationSource, build_tool
 from .refs import Location, RefResolver, pointer_join
 from .schema import SchemaConverter
 from .security import parse_requirements, parse_schemes, undefined_schemes
-from .servers import expand_servers
+from .servers import ALLOWED_SERVER_HOSTS_SETTING, ServerHostPolicy, expand_servers
 from .swagger2 import Swagger2Document, convert_swagger2
 
 __all__ = ["compile_spec", "METHODS"]
@@ -91,18 +91,41 @@ def _operations(document: dict[str, Any], resolver: RefResolver, main: str, prob
             yield OperationSource(method, path, path_item, operation, item_at, at)
 
 
-def compile_spec(bundle: SpecBundle, *, prefix_budget: int = 0, max_spec_bytes: int = MAX_SPEC_BYTES) -> CompiledSpec:
+def compile_spec(
+    bundle: SpecBundle,
+    *,
+    prefix_budget: int = 0,
+    max_spec_bytes: int = MAX_SPEC_BYTES,
+    allowed_server_hosts: Sequence[str] = (),
+    base_url: str | None = None,
+) -> CompiledSpec:
     """Compile a spec bundle into tools.
 
     `prefix_budget` is how many characters of the 64 a client may put before tool names.
-    Raises SpecError when the spec as a whole cannot be used; a problem inside one
+    A path-item or operation server is kept only on the host of the base URL (`base_url`,
+    the workspace's, or else the spec's first server) or on a host of `allowed_server_hosts`
+    (`host` or `host:port`). Any other is dropped with a warning, so its tool calls the base URL.
+    Raises SpecError when the spec as a whole cannot be used. A problem inside one
     operation skips that operation with a warning instead.
     """
+    if isinstance(allowed_server_hosts, (str, bytes)) or not all(isinstance(host, str) for host in allowed_server_hosts):
+        raise SpecError(
+            f"workspace setting {ALLOWED_SERVER_HOSTS_SETTING!r} must be a list of host names such as "
+            f"['uploads.example.com'], got {str(allowed_server_hosts)[:100]!r}"
+        )
     with paused_gc():
-        return _compile(bundle, prefix_budget=prefix_budget, max_spec_bytes=max_spec_bytes)
+        return _compile(
+            bundle,
+            prefix_budget=prefix_budget,
+            max_spec_bytes=max_spec_bytes,
+            allowed_server_hosts=allowed_server_hosts,
+            base_url=base_url,
+        )
 
 
-def _compile(bundle: SpecBundle, *, prefix_budget: int, max_spec_bytes: int) -> CompiledSpec:
+def _compile(
+    bundle: SpecBundle, *, prefix_budget: int, max_spec_bytes: int, allowed_server_hosts: Sequence[str], base_url: str | None
+) -> CompiledSpec:
     limit = MAX_NAME_LENGTH - prefix_budget
     if prefix_budget < 0 or limit < MIN_NAME_LENGTH:
         raise SpecError(
@@ -137,6 +160,8 @@ def _compile(bundle: SpecBundle, *, prefix_budget: int, max_spec_bytes: int) -> 
         requirement_problems += undefined_schemes(global_security, schemes)
         problems.extend(("/security", problem) for problem in requirement_problems)
 
+    spec_servers = expand_servers(document.get("servers"))
+    policy_base = base_url or (spec_servers[0] if spec_servers else None)
     context = OperationContext(
         resolver=resolver,
         converter=SchemaConverter(resolver, openapi30=not version.startswith(("3.1", "3.2")), problems=problems),
@@ -144,6 +169,7 @@ def _compile(bundle: SpecBundle, *, prefix_budget: int, max_spec_bytes: int) -> 
         global_security=global_security,
         global_scopes=dict(global_scopes),
         problems=problems,
+        server_policy=ServerHostPolicy(policy_base, allowed_server_hosts),
     )
     names = NameAllocator(limit)
     tools: list[Tool] = []
@@ -180,6 +206,6 @@ def _compile(bundle: SpecBundle, *, prefix_budget: int, max_spec_bytes: int) -> 
         openapi_version=version,
         tools=tuple(tools),
         security_schemes=schemes,
-        servers=expand_servers(document.get("servers")),
+        servers=spec_servers,
         warnings=warnings,
     )

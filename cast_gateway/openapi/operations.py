@@ -13,7 +13,7 @@ from .refs import Location, RefResolver
 from .responses import json_media, output_schema, success_response
 from .schema import SchemaConverter, safe_key
 from .security import parse_requirements, undefined_schemes
-from .servers import expand_servers
+from .servers import ServerHostPolicy, expand_servers, rejected_server_message
 
 __all__ = ["OperationContext", "OperationSource", "build_tool", "describe"]
 
@@ -31,6 +31,10 @@ class OperationContext:
     global_security: tuple[tuple[str, ...], ...]
     global_scopes: dict[str, tuple[str, ...]]
     problems: list[tuple[str, str]] = field(default_factory=list)
+    server_policy: ServerHostPolicy = field(default_factory=lambda: ServerHostPolicy(None, ()))
+    # (pointer, server URL) pairs already warned about: path-item servers apply to every
+    # operation of the item but deserve one warning.
+    warned_servers: set[tuple[str, str]] = field(default_factory=set)
 
 
 @dataclass(frozen=True)
@@ -189,7 +193,7 @@ def build_tool(source: OperationSource, name: str, context: OperationContext) ->
         if accept is None and isinstance(response.get("content"), dict) and response["content"]:
             accept = str(next(iter(response["content"])))
 
-    servers = expand_servers(operation.get("servers")) or expand_servers(source.path_item.get("servers"))
+    servers = _tool_servers(source, context)
     summary = operation.get("summary")
     tags = operation.get("tags")
     return Tool(
@@ -216,6 +220,25 @@ def build_tool(source: OperationSource, name: str, context: OperationContext) ->
         deprecated=operation.get("deprecated") is True,
         tags=tuple(str(tag) for tag in tags) if isinstance(tags, list) else (),
     )
+
+
+def _tool_servers(source: OperationSource, context: OperationContext) -> tuple[str, ...]:
+    """Return the operation's own servers (or else the path item's) that the workspace allows.
+
+    A rejected server gets a warning and is dropped. When none is left the tool has no
+    servers of its own, so calls go to the workspace base URL.
+    """
+    urls = expand_servers(source.operation.get("servers"))
+    at = source.at.child("servers")
+    if not urls:
+        urls = expand_servers(source.path_item.get("servers"))
+        at = source.path_at.child("servers")
+    allowed, rejected = context.server_policy.split(urls)
+    for url in rejected:
+        if (at.pointer, url) not in context.warned_servers:
+            context.warned_servers.add((at.pointer, url))
+            context.problems.append((at.pointer, rejected_server_message(url)))
+    return allowed
 
 
 def _undeclared_path_variables(path: str, specs: list[ParameterSpec]) -> list[str]:

@@ -168,14 +168,25 @@ class WorkspaceService:
 
     # --- specs
 
-    def compile(self, bundle: SpecBundle, settings: Mapping[str, Any] | None = None) -> CompiledSpec:
+    def compile(
+        self, bundle: SpecBundle, settings: Mapping[str, Any] | None = None, base_url: str | None = None
+    ) -> CompiledSpec:
         """Compile a bundle and apply the workspace's tool settings: the tools as served."""
-        return apply_tool_settings(self.compile_without_tool_settings(bundle, settings), settings)
+        return apply_tool_settings(self.compile_without_tool_settings(bundle, settings, base_url), settings)
 
-    def compile_without_tool_settings(self, bundle: SpecBundle, settings: Mapping[str, Any] | None = None) -> CompiledSpec:
-        """Compile a bundle to the tools as the spec defines them, before any tool settings."""
+    def compile_without_tool_settings(
+        self, bundle: SpecBundle, settings: Mapping[str, Any] | None = None, base_url: str | None = None
+    ) -> CompiledSpec:
+        """Compile a bundle to the tools as the spec defines them, before any tool settings.
+
+        `base_url` is the workspace's upstream URL: path-item and operation servers on its
+        host, or on a host of the `allowed_server_hosts` setting, are kept.
+        """
         prefix_budget = int((settings or {}).get("prefix_budget", 0))
-        compiled = compile_spec(bundle, prefix_budget=prefix_budget)
+        allowed_server_hosts = (settings or {}).get("allowed_server_hosts") or ()
+        compiled = compile_spec(
+            bundle, prefix_budget=prefix_budget, allowed_server_hosts=allowed_server_hosts, base_url=base_url
+        )
         if not compiled.tools:
             raise SpecError(f"spec {bundle.main!r}: no operations found under /paths; nothing to serve")
         return compiled
@@ -219,7 +230,7 @@ class WorkspaceService:
     async def load_compiled(self, record: WorkspaceRecord) -> CompiledSpec:
         bundle = await self.load_bundle(record)
         # Compiling a large spec takes CPU time: keep it off the event loop.
-        return await asyncio.to_thread(self.compile, bundle, record.settings)
+        return await asyncio.to_thread(self.compile, bundle, record.settings, record.base_url)
 
     # --- workspaces
 
@@ -227,7 +238,7 @@ class WorkspaceService:
         self, workspace_id: str, bundle: SpecBundle, *, base_url: str | None = None, settings: Mapping[str, Any] | None = None
     ) -> tuple[WorkspaceRecord, CompiledSpec]:
         check_workspace_id(workspace_id)
-        compiled = await asyncio.to_thread(self.compile, bundle, settings)
+        compiled = await asyncio.to_thread(self.compile, bundle, settings, base_url)
         spec_ref = await self._store_bundle(workspace_id, bundle, compiled)
         now = self._clock()
         record = WorkspaceRecord(
@@ -252,7 +263,7 @@ class WorkspaceService:
         async with self._workspace_lock(workspace_id):
             for attempt in range(1, CHANGE_ATTEMPTS + 1):
                 record = await self.get_workspace(workspace_id)
-                compiled = await asyncio.to_thread(self.compile, bundle, record.settings)
+                compiled = await asyncio.to_thread(self.compile, bundle, record.settings, record.base_url)
                 spec_ref = await self._store_bundle(workspace_id, bundle, compiled)
                 try:
                     before: CompiledSpec | None = await self.load_compiled(record)
@@ -281,7 +292,7 @@ class WorkspaceService:
             for attempt in range(1, CHANGE_ATTEMPTS + 1):
                 record = await self.get_workspace(workspace_id)
                 bundle = await self.load_bundle(record)
-                bare = await asyncio.to_thread(self.compile_without_tool_settings, bundle, record.settings)
+                bare = await asyncio.to_thread(self.compile_without_tool_settings, bundle, record.settings, record.base_url)
                 by_tool = parse_tool_settings(record.settings)
                 if settings is None or settings.is_default:
                     by_tool.pop(tool_name, None)

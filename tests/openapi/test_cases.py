@@ -418,8 +418,7 @@ def test_relative_server_url_kept_relative():
 
 
 def test_server_variables_filled_from_defaults():
-    compiled = _spec(
-        """
+    compiled = compile_spec(SpecBundle.single("spec.yaml", b"""
 openapi: 3.0.3
 info: {title: t, version: '1'}
 servers:
@@ -431,8 +430,7 @@ paths:
   /a:
     servers: [{url: https://other.example.test}]
     get: {operationId: a, responses: {'200': {description: ok}}}
-"""
-    )
+"""), allowed_server_hosts=["other.example.test"])
     assert compiled.servers == ("https://eu.example.test/v1",)
     assert compiled.tools[0].servers == ("https://other.example.test",)
 
