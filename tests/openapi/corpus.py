@@ -51,16 +51,22 @@ _ONE_KEYWORDS = (
 _LIST_KEYWORDS = ("allOf", "anyOf", "oneOf", "prefixItems")
 
 
-def schema_nodes(schema: Any) -> list[dict[str, Any]]:
-    """Return every distinct schema object in a schema (shared subschemas once)."""
+def schema_nodes(schema: Any, visited: dict[int, Any] | None = None) -> list[dict[str, Any]]:
+    """Return every distinct schema object in a schema (shared subschemas once).
+
+    With `visited`, nodes already in it are skipped together with their subschemas, and the
+    returned ones are added. A caller that checks every node uses it to check a subschema
+    shared by many tools once, because a check of one node does not depend on the tool.
+    """
     found: list[dict[str, Any]] = []
-    seen: set[int] = set()
+    seen: dict[int, Any] = {} if visited is None else visited
     stack = [schema]
     while stack:
         node = stack.pop()
         if not isinstance(node, dict) or id(node) in seen:
             continue
-        seen.add(id(node))
+        # Keeping a reference keeps the id from being reused by another object.
+        seen[id(node)] = node
         found.append(node)
         for key in _MAP_KEYWORDS:
             if isinstance(node.get(key), dict):
@@ -81,6 +87,37 @@ _META_VALIDATOR = Draft202012Validator(
 )
 
 
+# Keywords whose value the 2020-12 meta-schema checks only for its JSON type: `description`
+# and `title` must be strings, `enum` and `examples` arrays with any items, and `default`
+# and `const` may be anything. Blanking such values keeps the result of the check the same
+# and lets schemas that differ only in their texts share one meta-schema validation.
+_BLANK_STRINGS = ("description", "title")
+_BLANK_ARRAYS = ("enum", "examples")
+_BLANK_ANY = ("default", "const")
+
+
+def _unchecked_nodes(schema: Any) -> list[dict[str, Any]]:
+    """Return the schema objects not checked yet; a checked node's subschemas were checked with it."""
+    found: list[dict[str, Any]] = []
+    stack = [schema]
+    while stack:
+        node = stack.pop()
+        if not isinstance(node, dict) or id(node) in _checked:
+            continue
+        # Keeping a reference keeps the id from being reused by another object.
+        _checked[id(node)] = node
+        found.append(node)
+        for key in _MAP_KEYWORDS:
+            if isinstance(node.get(key), dict):
+                stack.extend(node[key].values())
+        for key in _ONE_KEYWORDS:
+            stack.append(node.get(key))
+        for key in _LIST_KEYWORDS:
+            if isinstance(node.get(key), list):
+                stack.extend(node[key])
+    return found
+
+
 def check_schema(schema: Any) -> None:
     """Run Draft202012Validator.check_schema on each distinct schema object once.
 
@@ -88,11 +125,7 @@ def check_schema(schema: Any) -> None:
     subschemas, so checking every node with its subschemas replaced by `{}` is the same
     check; the compiler shares subschemas between tools, which makes this much faster.
     """
-    for node in schema_nodes(schema):
-        if id(node) in _checked:
-            continue
-        # Keeping a reference keeps the id from being reused by another object.
-        _checked[id(node)] = node
+    for node in _unchecked_nodes(schema):
         shallow = dict(node)
         for key in _MAP_KEYWORDS:
             if isinstance(shallow.get(key), dict):
@@ -103,6 +136,15 @@ def check_schema(schema: Any) -> None:
         for key in _LIST_KEYWORDS:
             if isinstance(shallow.get(key), list):
                 shallow[key] = [{} if isinstance(item, dict) else item for item in shallow[key]]
+        for key in _BLANK_STRINGS:
+            if isinstance(shallow.get(key), str):
+                shallow[key] = ""
+        for key in _BLANK_ARRAYS:
+            if isinstance(shallow.get(key), list):
+                shallow[key] = []
+        for key in _BLANK_ANY:
+            if key in shallow:
+                shallow[key] = None
         text = json.dumps(shallow, sort_keys=True, default=repr)
         if text not in _checked_texts:
             _META_VALIDATOR.validate(shallow)

@@ -7,6 +7,8 @@ import re
 
 import pytest
 
+from jsonschema.exceptions import ValidationError
+
 from cast_gateway.openapi import SpecError
 
 from corpus import SPEC_FILES, check_schema, compiled_spec, schema_nodes
@@ -17,6 +19,8 @@ def real_spec(request):
 
 
 NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
+# Schema objects that passed the per-node checks, shared by every spec's run of the test.
+_VISITED_NODES: dict[int, object] = {}
 OPENAPI_ONLY = {"nullable", "discriminator", "xml", "externalDocs", "example"}
 
 
@@ -58,7 +62,7 @@ def test_input_schemas_accepted_by_clients(real_spec):
         assert not {"oneOf", "anyOf", "allOf"} & set(schema), tool.name
         check_schema(schema)
 
-        for node in schema_nodes(schema):
+        for node in schema_nodes(schema, _VISITED_NODES):
             assert "$ref" not in node, tool.name
             assert not OPENAPI_ONLY & set(node), (tool.name, OPENAPI_ONLY & set(node))
             assert not any(str(key).startswith("x-") for key in node), tool.name
@@ -95,3 +99,18 @@ def test_parameters_keep_their_type(real_spec):
     for tool in compiled.tools:
         for parameter in tool.parameters:
             assert tool.input_schema["properties"][parameter.argument] is parameter.schema
+
+
+@pytest.mark.parametrize(
+    "schema",
+    [
+        {"type": "object", "properties": {"a": {"minimum": "0"}}},
+        {"type": "object", "properties": {"a": {"description": 5}}},
+        {"type": "object", "properties": {"a": {"enum": "x"}}},
+        {"type": "object", "properties": {"a": {"pattern": "("}}},
+        {"type": "array", "items": {"type": "text"}},
+    ],
+)
+def test_schema_check_still_rejects_invalid(schema):
+    with pytest.raises(ValidationError):
+        check_schema(schema)
