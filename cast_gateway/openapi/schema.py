@@ -21,7 +21,7 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 from .errors import MissingFileError, OperationError, RefError
 from .loader import SourceFloat, SourceInt, plain, source_text
@@ -126,7 +126,7 @@ class _SubLocation:
     __slots__ = ("file", "_parent", "_tokens", "_pointer")
 
     def __init__(self, parent: Location | _SubLocation, tokens: tuple[str | int, ...]) -> None:
-        self.file = parent.file
+        self.file: str = parent.file
         self._parent = parent
         self._tokens = tokens
         self._pointer: str | None = None
@@ -247,7 +247,8 @@ class SchemaConverter:
 
         def sub(value: Any, *tokens: str | int) -> Converted:
             nonlocal size
-            converted = self._convert(value, _SubLocation(at, tokens), state)
+            # A _SubLocation offers the `file`, `pointer` and `child` that the converter uses.
+            converted = self._convert(value, cast(Location, _SubLocation(at, tokens)), state)
             open_cycles.update(converted.open)
             size += converted.size
             return converted

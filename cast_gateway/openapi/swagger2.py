@@ -155,7 +155,8 @@ class _Converter:
         converted = {key: value for key, value in operation.items() if key not in ("parameters", "responses", "consumes", "produces", "schemes")}
         consumes = _media_types(operation.get("consumes"), self.consumes)
         produces = _media_types(operation.get("produces"), self.produces)
-        operation_parameters = operation.get("parameters") if isinstance(operation.get("parameters"), list) else []
+        raw_parameters = operation.get("parameters")
+        operation_parameters: list[Any] = raw_parameters if isinstance(raw_parameters, list) else []
         sources = [(raw, pointer_join(path_pointer, "parameters", index)) for index, raw in enumerate(path_parameters)]
         sources += [(raw, pointer_join(pointer, "parameters", index)) for index, raw in enumerate(operation_parameters)]
 
