@@ -34,6 +34,9 @@ DEFAULT_CHANNEL = "cast:invalidate"
 SOCKET_TIMEOUT_S = 2.0
 RECONNECT_DELAY_MIN_S = 0.1
 RECONNECT_DELAY_MAX_S = 5.0
+# How long the subscriber waits for a message before it checks whether the cache is closing.
+LISTEN_POLL_S = 1.0
+CLOSE_TIMEOUT_S = 5.0
 # Invalidations that could not be published during an outage are kept (one per workspace)
 # and published once Redis is back. Past this bound the oldest are dropped, so those
 # workspaces refresh on other replicas only when their cache entry expires.
@@ -75,6 +78,7 @@ class RedisCache:
         self._client: aioredis.Redis | None = None
         self._handlers: list[InvalidationHandler] = []
         self._subscriber: asyncio.Task[None] | None = None
+        self._closing = False
         self._subscribed = asyncio.Event()
         self._pending: dict[str, None] = {}
         self._down_since: float | None = None
@@ -98,6 +102,7 @@ class RedisCache:
             self._url, max_connections=self._pool_size, socket_timeout=SOCKET_TIMEOUT_S,
             socket_connect_timeout=SOCKET_TIMEOUT_S, health_check_interval=30,
         )
+        self._closing = False
         self._subscriber = asyncio.create_task(self._listen(), name=f"redis-cache-invalidations:{self.channel}")
 
     async def wait_subscribed(self, timeout_s: float = 10.0) -> None:
@@ -106,9 +111,11 @@ class RedisCache:
 
     async def close(self) -> None:
         if self._subscriber is not None:
+            self._closing = True
             self._subscriber.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._subscriber
+            done, _pending = await asyncio.wait({self._subscriber}, timeout=CLOSE_TIMEOUT_S)
+            if not done:
+                logger.warning("Redis subscriber did not stop within %.0f s; leaving it behind", CLOSE_TIMEOUT_S)
             self._subscriber = None
         if self._client is not None:
             await self._client.aclose()
@@ -214,10 +221,13 @@ class RedisCache:
                 self._succeeded()
                 delay = RECONNECT_DELAY_MIN_S
                 await self._flush_pending()
-                while True:
-                    message = await pubsub.get_message(timeout=None)
+                while not self._closing:
+                    # A finite wait: redis-py can swallow a cancellation that arrives while
+                    # get_message(timeout=None) waits, which left close() waiting forever.
+                    message = await pubsub.get_message(timeout=LISTEN_POLL_S)
                     if message is not None:
                         await self._dispatch(message)
+                return
             except (RedisError, OSError) as exc:
                 self._subscribed.clear()
                 self._failed("SUBSCRIBE", exc)
