@@ -45,6 +45,7 @@ import ipaddress
 import os
 import secrets
 import shutil
+import signal
 import socket
 import ssl
 import subprocess
@@ -116,6 +117,19 @@ def find_binary(name: str, *fallbacks: str) -> str:
     pytest.fail(f"{name} not found on PATH or in /usr/sbin; run `make test-deps` to install the test servers")
 
 
+def _stop_with_parent() -> None:
+    """Have Linux send SIGTERM to the server when the test process dies without cleaning up.
+
+    A test run ended by a timeout or SIGKILL never reaches the fixtures' teardown; this
+    keeps its servers from outliving it. It runs in the child between fork and exec.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        PR_SET_PDEATHSIG = 1
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
 class ServerProcess:
     """One child process, logging to a file, stopped by its own PID."""
 
@@ -133,7 +147,7 @@ class ServerProcess:
             # before the fixture stops it in order.
             self.process = subprocess.Popen(
                 self.argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                env=self.env, start_new_session=True,
+                env=self.env, start_new_session=True, preexec_fn=_stop_with_parent,
             )
         finally:
             log.close()
