@@ -43,7 +43,7 @@ class ParameterSpec:
     """A path, query, header or cookie parameter and the argument that feeds it.
 
     - `name`: the wire name (as the spec spells it; for headers the spec's spelling).
-    - `argument`: the key of the tool argument that holds the value. It is `name`, made
+    - `argument`: the key of the tool argument that contains the value. It is `name`, made
       client-safe if needed (see `schema.safe_key`), plus `__path`/`__query`/`__header`/
       `__cookie` when the same name is used in several locations of the operation.
     - `schema`: the converted JSON Schema 2020-12 of the value (the same object that sits
@@ -83,7 +83,7 @@ class BodySpec:
     - `required`: the spec marks the body required.
     - `properties`: for a flattened object body, argument name -> wire property name, in
       schema order. Empty when the body is one argument.
-    - `argument`: the single argument that holds a non-flattened body (always `"body"`);
+    - `argument`: the single argument that contains a non-flattened body (always `"body"`);
       None when `properties` is used.
     - `schema`: the converted JSON Schema of the whole body.
     - `encoding`: the OpenAPI Encoding Object by wire property name for form and multipart
@@ -175,7 +175,7 @@ class Tool:
     deprecated: bool = False
     tags: tuple[str, ...] = ()
     # Argument values set by the workspace's tool settings. They are removed from
-    # `input_schema`, so the model never sees them, and merged into the arguments of
+    # `input_schema`, so they never reach the model, and merged into the arguments of
     # every call (see `cast_gateway.workspaces.tool_settings.merge_fixed_arguments`).
     fixed_arguments: Mapping[str, Any] = field(default_factory=dict)
 

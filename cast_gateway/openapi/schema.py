@@ -4,7 +4,7 @@ What model APIs and MCP clients accept is narrower than what OpenAPI allows, so 
 is built from an allow-list of keywords:
 
 - every `$ref` is inlined; a reference back into a schema that is being expanded (a cycle)
-  becomes a permissive schema whose description says so, and references nested deeper than
+  becomes a permissive schema whose description states so, and references nested deeper than
   `max_ref_depth` are cut the same way;
 - 3.0 `nullable` becomes a type array (or an `anyOf` with `{"type": "null"}`), boolean
   `exclusiveMinimum`/`exclusiveMaximum` become the numeric form, `example` becomes `examples`;

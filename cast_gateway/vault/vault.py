@@ -43,7 +43,7 @@ _LENGTH = struct.Struct(">I")
 
 
 class Purpose(str, Enum):
-    """What a subkey is for. Each purpose gets its own HKDF subkey of the root key."""
+    """The use of a subkey. Each purpose gets its own HKDF subkey of the root key."""
 
     COLUMN = "column"  # secret values at rest in the store
     CACHE = "cache"  # workspace configs in the shared cache
@@ -172,7 +172,7 @@ class Vault:
 
     @staticmethod
     def key_id_of(ciphertext: bytes) -> int:
-        """The key id a ciphertext names (for rotation bookkeeping; says nothing about validity)."""
+        """The key id a ciphertext names (for rotation bookkeeping; it does not check validity)."""
         if len(ciphertext) < HEADER.size:
             raise ValueError(f"ciphertext of {len(ciphertext)} bytes is too short to carry a header")
         return int(HEADER.unpack_from(ciphertext)[1])
