@@ -67,7 +67,7 @@ class RedisCache:
         key_prefix: str = KEY_PREFIX,
     ) -> None:
         if pool_size < 2:
-            # The subscriber holds one connection for as long as it runs.
+            # The subscriber keeps one connection for as long as it runs.
             raise ValueError(f"cache.pool_size = {pool_size!r} must be at least 2")
         self._url = url
         self.channel = channel

@@ -23,7 +23,7 @@ logger = logging.getLogger(__name__)
 
 
 def build_nonce_store(settings: Settings) -> tuple[NonceStore, Any]:
-    """Redis when the cache is Redis (so every replica sees every nonce), else in-process."""
+    """Return a Redis nonce store when the cache is Redis (so every replica checks every nonce), else an in-process one."""
     if settings.cache.backend != "redis":
         return MemoryNonceStore(), None
     import redis.asyncio as redis_asyncio
@@ -35,7 +35,7 @@ def build_nonce_store(settings: Settings) -> tuple[NonceStore, Any]:
 
 
 class InternalListener:
-    """ASGI app: answers lifespan itself and builds the real internal app lazily."""
+    """ASGI app that handles the lifespan itself and builds the real internal app lazily."""
 
     def __init__(self, settings: Settings, secrets: InternalSecrets, public_app: Any) -> None:
         self._settings = settings
@@ -77,7 +77,7 @@ class InternalListener:
 
 
 def internal_listener_app(settings: Settings, public_app: Any) -> InternalListener | None:
-    """The listener app, or None when INTERNAL_MCP_SECRET is unset (the internal API is then off)."""
+    """Return the listener app, or None when INTERNAL_MCP_SECRET is unset (the internal API is then off)."""
     secrets = load_internal_secrets(settings)
     if secrets is None:
         return None

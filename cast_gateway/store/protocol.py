@@ -34,7 +34,7 @@ class Store(Protocol):
         """Raise the revision of a live workspace whose secrets or tokens changed."""
 
     async def workspace_revisions(self, workspace_ids: Sequence[str]) -> dict[str, int]:
-        """The revisions of those of `workspace_ids` that are live (deleted ones are left out)."""
+        """Return the revisions of those of `workspace_ids` that are live (deleted ones are left out)."""
 
     async def delete_workspace(self, workspace_id: str, *, at: datetime) -> bool:
         """Soft-delete; also revokes its tokens. False when there was no live workspace."""
@@ -53,7 +53,7 @@ class Store(Protocol):
     async def delete_secret(self, workspace_id: str, name: str) -> bool: ...
 
     async def replace_secret_ciphertext(self, secret_id: str, old: bytes, new: bytes, new_key_id: int) -> bool:
-        """Compare-and-set for rewrap: write `new` only while the row still holds `old`."""
+        """Compare-and-set for rewrap: write `new` only while the row still contains `old`."""
 
     async def replace_secret_ciphertexts(self, changes: Sequence[tuple[str, bytes, bytes, int]]) -> int:
         """`replace_secret_ciphertext` for each (secret_id, old, new, new_key_id) in one transaction.
@@ -79,7 +79,7 @@ class Store(Protocol):
     async def insert_audit(self, events: Sequence[AuditEvent]) -> None: ...
 
     async def list_audit(self, workspace_id: str, limit: int) -> list[AuditEvent]:
-        """The newest `limit` events, newest first."""
+        """Return the newest `limit` events, newest first."""
 
     async def delete_audit_before(self, cutoff: datetime) -> int: ...
 

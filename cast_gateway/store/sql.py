@@ -134,11 +134,11 @@ class SqlStore(abc.ABC):
 
     @abc.abstractmethod
     def session(self) -> contextlib.AbstractAsyncContextManager[Session]:
-        """A session outside any transaction (autocommit)."""
+        """Open a session outside any transaction (autocommit)."""
 
     @abc.abstractmethod
     def transaction(self) -> contextlib.AbstractAsyncContextManager[Session]:
-        """A session whose statements commit together, or roll back on an exception."""
+        """Open a session whose statements commit together, or roll back on an exception."""
 
     @abc.abstractmethod
     def is_integrity_error(self, exc: BaseException) -> bool: ...

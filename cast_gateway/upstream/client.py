@@ -29,8 +29,8 @@ READ_CHUNK_BYTES = 64 * 1024
 class UpstreamClient:
     """One aiohttp session for every workspace: connections pool per upstream host.
 
-    Redirects are never followed (a redirect could carry the injected credential to
-    another host or downgrade to http); the 3xx goes back to the caller as a response.
+    Redirects are never followed, because a redirect could carry the injected credential to
+    another host or downgrade to http. The 3xx goes back to the caller as a response.
     """
 
     def __init__(

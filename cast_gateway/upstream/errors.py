@@ -2,7 +2,7 @@
 
 
 class UpstreamError(Exception):
-    """Base of every failure to get an answer from the upstream."""
+    """Base of every failure to get a response from the upstream."""
 
 
 class BlockedDestinationError(UpstreamError, PermissionError):
@@ -10,7 +10,7 @@ class BlockedDestinationError(UpstreamError, PermissionError):
 
 
 class UpstreamTimeoutError(UpstreamError, TimeoutError):
-    """The upstream did not answer within the configured deadline."""
+    """The upstream sent no response within the configured deadline."""
 
 
 class UpstreamUnreachableError(UpstreamError, ConnectionError):

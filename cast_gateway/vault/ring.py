@@ -53,7 +53,7 @@ def _optional_int(document: Mapping[str, Any], name: str, source: str) -> int | 
 
 @dataclass(frozen=True)
 class KeyRing:
-    """Root keys by id with the ids that say how each is used. `repr` shows ids only."""
+    """Root keys by id, with the ids that mark how each is used. `repr` shows ids only."""
 
     keys: Mapping[int, bytes] = field(repr=False)
     primary: int

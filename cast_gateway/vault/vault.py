@@ -154,7 +154,7 @@ class Vault:
         return aead_open(self._aead(purpose, key_id), nonce, ciphertext[HEADER.size + NONCE_BYTES :], aad, failure)
 
     def needs_rewrap(self, ciphertext: bytes) -> bool:
-        """Whether a ciphertext names a key other than the primary."""
+        """Return whether a ciphertext names a key other than the primary."""
         return len(ciphertext) < HEADER.size or self.key_id_of(ciphertext) != self.ring.primary
 
     def rewrap(self, ciphertext: bytes, *, purpose: Purpose, workspace_id: str, secret_id: str, field: str = "value") -> bytes:
@@ -172,7 +172,7 @@ class Vault:
 
     @staticmethod
     def key_id_of(ciphertext: bytes) -> int:
-        """The key id a ciphertext names (for rotation bookkeeping; it does not check validity)."""
+        """Return the key id a ciphertext names, for rotation bookkeeping; validity is not checked."""
         if len(ciphertext) < HEADER.size:
             raise ValueError(f"ciphertext of {len(ciphertext)} bytes is too short to carry a header")
         return int(HEADER.unpack_from(ciphertext)[1])

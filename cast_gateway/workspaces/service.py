@@ -53,7 +53,7 @@ class SecretNameError(ValueError):
 
 @dataclass(frozen=True)
 class WorkspaceConfig:
-    """What serving a workspace needs from the store: its row and its secret ciphertexts."""
+    """The store data that serving a workspace needs: its row and its secret ciphertexts."""
 
     record: WorkspaceRecord
     secrets: tuple[SecretRecord, ...]
@@ -426,7 +426,7 @@ class WorkspaceService:
 
     async def revoke_token(self, workspace_id: str, token_id: str) -> bool:
         revoked = await self.store.revoke_client_token(workspace_id, token_id, at=self._clock())
-        # Every gateway that sees the change drops the workspace's cached token lookups.
+        # Every gateway that notices the change drops the workspace's cached token lookups.
         await self._config_changed(workspace_id)
         return revoked
 
@@ -436,7 +436,7 @@ class WorkspaceService:
     # --- serving config, through the cache
 
     async def load_config(self, workspace_id: str) -> WorkspaceConfig:
-        """The workspace row and secret ciphertexts, from the cache or else the store."""
+        """Load the workspace row and secret ciphertexts from the cache, or else from the store."""
         cached = await self.cache.get(workspace_id)
         if cached is not None:
             try:

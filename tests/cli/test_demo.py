@@ -62,7 +62,7 @@ async def wait_ready(process: subprocess.Popen[bytes], demo_file: Path) -> dict[
     raise TimeoutError("the demo did not become ready within 30 s")
 
 
-async def test_demo_serves_each_tool_and_stops_on_ctrl_c(demo: tuple[subprocess.Popen[bytes], Path]) -> None:
+async def test_demo_tools_then_ctrl_c(demo: tuple[subprocess.Popen[bytes], Path]) -> None:
     process, demo_file = demo
     details = await wait_ready(process, demo_file)
 
@@ -77,9 +77,11 @@ async def test_demo_serves_each_tool_and_stops_on_ctrl_c(demo: tuple[subprocess.
     output = process.stdout.read().decode() if process.stdout else ""
 
     assert names == ["createItem", "getItem", "listItems"]
-    assert listed.is_error is False and listed.structured_content["total"] == 2
+    assert listed.is_error is False
+    assert listed.structured_content["total"] == 2
     assert fetched.structured_content["name"] == "blue widget"
-    assert created.is_error is False and created.structured_content["name"] == "yellow widget"
+    assert created.is_error is False
+    assert created.structured_content["name"] == "yellow widget"
     assert stat.S_IMODE(os.stat(demo_file).st_mode) == 0o600
     assert stat.S_IMODE(os.stat(demo_file.parent / "vault.key").st_mode) == 0o600
     assert "for local use only" in output

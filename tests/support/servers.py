@@ -3,7 +3,7 @@
 Each server runs from a temporary folder on a free loopback port and is stopped by
 its PID at the end of the session (SIGTERM, a bounded wait, then SIGKILL of that PID
 only). Readiness is polled with a deadline; no fixed sleeps. A missing binary fails
-the test with a message that asks to run `make test-deps`.
+the test with a message telling the user to run `make test-deps`.
 
 Fixtures (exposed in tests/conftest.py):
 
